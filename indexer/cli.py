@@ -1,0 +1,254 @@
+"""The ``distilsearch`` command: index, search, demo, serve (and eval, distill)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from indexer.settings import Settings, load_settings
+
+logger = logging.getLogger("distilsearch")
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SOME_FILES_FAILED = 3
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--encoder",
+        help="teacher | student | student-int8 | model id or path "
+        "(default: $DISTILSEARCH_ENCODER or teacher)",
+    )
+    parser.add_argument("--collection", help="base collection name (default: docs)")
+    parser.add_argument(
+        "--milvus-uri",
+        help="Milvus Lite file or http://host:19530 (default: $MILVUS_URI or <data dir>/milvus.db)",
+    )
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings().with_overrides(
+        encoder=getattr(args, "encoder", None),
+        collection=getattr(args, "collection", None),
+        milvus_uri=getattr(args, "milvus_uri", None),
+    )
+
+
+def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from indexer.chunking import ChunkingConfig
+    from indexer.encoders import build_encoder
+    from indexer.pipeline import index_files
+    from indexer.retrieval import collection_name
+    from indexer.stores import open_store
+    from indexer.walk import iter_files
+
+    files = list(iter_files([Path(p) for p in args.paths], args.include, args.exclude))
+    if not files:
+        print("no supported files found under the given paths", file=sys.stderr)
+        return EXIT_USAGE
+    config = ChunkingConfig(
+        max_characters=args.max_chars,
+        new_after_n_chars=min(args.max_chars, int(args.max_chars * 0.8)),
+    )
+    encoder = build_encoder(settings.encoder, settings)
+    store = open_store(settings.milvus_uri, settings.milvus_token)
+    name = collection_name(settings.collection, settings.encoder)
+    with tqdm(total=len(files), unit="file", desc=f"indexing into {name}") as bar:
+        report = index_files(files, encoder, store, name, config, on_file=lambda _r: bar.update())
+    for result in report.files:
+        if result.status == "failed":
+            print(f"FAILED {result.path}: {result.reason}", file=sys.stderr)
+    if args.report:
+        Path(args.report).write_text(report.to_json())
+    print(report.summary())
+    print(f"collection {name}: {store.count(name)} chunks at {settings.milvus_uri}")
+    return EXIT_OK if report.ok else EXIT_SOME_FILES_FAILED
+
+
+def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
+    from search_app.service import SearchService
+
+    service = SearchService.from_settings(settings)
+    filters = {k: v for k, v in (("source", args.source), ("file_type", args.file_type)) if v}
+    result = service.search(
+        args.query, encoder=settings.encoder, top_k=args.top_k, filters=filters or None
+    )
+    if args.json:
+        print(json.dumps([h.__dict__ for h in result.hits], indent=2))
+        return EXIT_OK
+    for rank, hit in enumerate(result.hits, 1):
+        where = f"{hit.source}" + (f" § {hit.section}" if hit.section else "")
+        print(f"{rank:>2}. {hit.score:.3f}  {where}")
+        print("    " + " ".join(hit.text.split())[:200])
+    print(f"({result.encode_ms:.0f} ms encode + {result.search_ms:.0f} ms search)")
+    return EXIT_OK
+
+
+def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from indexer.demo_corpus import fetch_django_docs
+
+    docs = fetch_django_docs(settings.data_dir / "demo")
+    index_args = argparse.Namespace(
+        paths=[str(docs)], include=["*.txt"], exclude=[], max_chars=1000, report=None
+    )
+    status = _cmd_index(index_args, settings)
+    if status not in (EXIT_OK, EXIT_SOME_FILES_FAILED) or args.no_serve:
+        return status
+    return _cmd_serve(args, settings)
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+    import subprocess
+
+    app = Path(__file__).resolve().parent.parent / "search_app" / "app.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.address",
+        args.host,
+        "--server.port",
+        str(args.port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    env = dict(
+        os.environ,
+        DISTILSEARCH_COLLECTION=settings.collection,
+        DISTILSEARCH_ENCODER=settings.encoder,
+        MILVUS_URI=settings.milvus_uri,
+    )
+    print(f"serving on http://{args.host}:{args.port} (Ctrl-C stops)")
+    try:
+        return subprocess.call(command, env=env)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def _cmd_milvus_server(args: argparse.Namespace, settings: Settings) -> int:
+    import subprocess
+
+    from indexer.lite_server import server_command
+
+    if settings.is_server:
+        print(f"MILVUS_URI is already a server ({settings.milvus_uri})", file=sys.stderr)
+        return EXIT_USAGE
+    command = server_command(Path(settings.milvus_uri), args.host, args.port)
+    print(f"serving {settings.milvus_uri}; connect with MILVUS_URI=http://{args.host}:{args.port}")
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
+    parser = argparse.ArgumentParser(
+        prog="distilsearch",
+        description="Semantic search with distilled encoders: index documents into Milvus, "
+        "search them, compare a distilled student with its BERT teacher, evaluate retrieval.",
+        epilog="Environment: DISTILSEARCH_DATA_DIR, DISTILSEARCH_MODELS_DIR, MILVUS_URI, "
+        "MILVUS_TOKEN, DISTILSEARCH_COLLECTION, DISTILSEARCH_ENCODER, DISTILSEARCH_THREADS.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    handlers: dict[str, Handler] = {}
+
+    p = sub.add_parser(
+        "index",
+        help="chunk, encode and store files or folders",
+        description="Index files into Milvus. Re-running skips unchanged "
+        "files and replaces the chunks of changed ones.",
+    )
+    p.add_argument("paths", nargs="+", help="files or directories")
+    p.add_argument("--include", action="append", default=[], help="glob to keep (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], help="glob to drop (repeatable)")
+    p.add_argument("--max-chars", type=int, default=1000, help="chunk size (characters)")
+    p.add_argument("--report", help="write the per-file JSON report here")
+    _common(p)
+    handlers["index"] = _cmd_index
+
+    p = sub.add_parser("search", help="search an index from the terminal")
+    p.add_argument("query")
+    p.add_argument("-k", "--top-k", type=int, default=5, help="how many hits (default 5)")
+    p.add_argument("--source", help="only chunks from this source path")
+    p.add_argument("--file-type", help="only chunks of this file type (txt, md, html, ...)")
+    p.add_argument("--json", action="store_true", help="print hits as JSON")
+    _common(p)
+    handlers["search"] = _cmd_search
+
+    for name, help_text in (
+        ("demo", "fetch the Django docs, index them, serve the UI"),
+        ("serve", "start the Streamlit UI"),
+    ):
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("--host", default="127.0.0.1")
+        p.add_argument("--port", type=int, default=8501)
+        if name == "demo":
+            p.add_argument("--no-serve", action="store_true", help="index only")
+        _common(p)
+    handlers["demo"], handlers["serve"] = _cmd_demo, _cmd_serve
+
+    p = sub.add_parser(
+        "milvus-server",
+        help="share the Milvus Lite file between processes",
+        description="Serve the Milvus Lite file over gRPC so the UI and the CLI "
+        "can use it at once: run this, then set MILVUS_URI=http://HOST:PORT "
+        "for both.",
+    )
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=19530)
+    p.add_argument("--milvus-uri", help="the Milvus Lite file to serve (default <data>/milvus.db)")
+    handlers["milvus-server"] = _cmd_milvus_server
+
+    for register in _plugins():
+        register(sub, handlers)
+    return parser, handlers
+
+
+def _plugins() -> list[Callable[[argparse._SubParsersAction, dict[str, Handler]], None]]:
+    """Subcommands defined next to the code they drive (eval, distill)."""
+    registers = []
+    for module_name in ("indexer.evaluation.cli", "distill.cli"):
+        try:
+            module = __import__(module_name, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if not exc.name or not module_name.startswith(exc.name):
+                raise
+            continue
+        registers.append(module.register)
+    return registers
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser, handlers = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = _settings(args)
+        return handlers[args.command](args, settings)
+    except (ValueError, FileNotFoundError, KeyError, RuntimeError) as exc:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+        print(f"distilsearch {args.command}: error: {message}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,279 @@
+"""Milvus behind the ``VectorStore`` protocol: Milvus Lite (file URI) or a server (http URI).
+
+One class serves both; only the URI differs. Each collection holds one encoder's
+vectors (``vector`` field, inner product on unit vectors = cosine, HNSW index) plus
+the chunk's scalar fields; the encoder record lives in a collection property.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer.stores.base import (
+    CollectionInfo,
+    Filters,
+    StoreUnavailableError,
+    check_top_k,
+    check_vectors,
+)
+from indexer.stores.milvus_expr import build_expression, ids_expression
+from indexer.types import Chunk, Hit
+
+logger = logging.getLogger(__name__)
+
+META_PROPERTY = "distilsearch.encoder"
+VECTOR_FIELD = "vector"
+SCALAR_FIELDS = ("text", "source", "file_type", "section", "page", "chunk_index", "content_hash")
+#: VARCHAR limits are bytes of UTF-8.
+MAX_BYTES = {
+    "id": 64,
+    "text": 65535,
+    "source": 4096,
+    "file_type": 32,
+    "section": 1024,
+    "content_hash": 64,
+}
+WRITE_BATCH = 512
+QUERY_BATCH = 4096
+#: Milvus caps offset + limit of a plain query at 16384 rows.
+QUERY_WINDOW = 16384
+HNSW_PARAMS = {"M": 16, "efConstruction": 200}
+CALL_TIMEOUT_S = 60.0
+
+
+def _is_server(uri: str) -> bool:
+    return uri.startswith(("http://", "https://", "tcp://", "unix:"))
+
+
+def _holder_file(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".holder")
+
+
+class MilvusStore:
+    """A :class:`~indexer.stores.base.VectorStore` over ``pymilvus.MilvusClient``."""
+
+    def __init__(self, uri: str, token: str = "") -> None:
+        from pymilvus import MilvusClient
+        from pymilvus.exceptions import MilvusException
+
+        self.uri = uri
+        self.is_server = _is_server(uri)
+        self._loaded: set[str] = set()
+        self._lock = threading.Lock()
+        if not self.is_server:
+            Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._client = MilvusClient(uri=uri, token=token, timeout=CALL_TIMEOUT_S)
+        except MilvusException as exc:
+            raise StoreUnavailableError(self._open_failure(exc)) from exc
+        if not self.is_server:
+            _holder_file(Path(uri)).write_text(f"{os.getpid()} {' '.join(sys.argv)[:500]}\n")
+
+    def _open_failure(self, exc: Exception) -> str:
+        if self.is_server:
+            return f"cannot reach the Milvus server at {self.uri}: {exc}"
+        holder = _holder_file(Path(self.uri))
+        who = holder.read_text().strip() if holder.is_file() else "another process"
+        return (
+            f"the Milvus Lite file {self.uri} is open in another process (pid and command: "
+            f"{who}). Milvus Lite allows one process per file: stop that process, or serve "
+            "the file once with `distilsearch milvus-server` and point every process at it "
+            "with MILVUS_URI=http://127.0.0.1:19530."
+        )
+
+    # -- collections -------------------------------------------------------------------
+
+    def ensure_collection(self, name: str, info: CollectionInfo) -> None:
+        existing = self.collection_info(name)
+        if existing is not None:
+            existing.check_compatible(info, name)
+            self._ensure_loaded(name)
+            return
+        if not self._client.has_collection(name):
+            self._create(name, info.dim)
+        self._client.alter_collection_properties(name, properties={META_PROPERTY: info.to_json()})
+        self._ensure_loaded(name)
+
+    def _create(self, name: str, dim: int) -> None:
+        from pymilvus import DataType, MilvusClient
+
+        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=MAX_BYTES["id"])
+        for field in ("text", "source", "file_type", "section", "content_hash"):
+            schema.add_field(field, DataType.VARCHAR, max_length=MAX_BYTES[field])
+        schema.add_field("page", DataType.INT64)
+        schema.add_field("chunk_index", DataType.INT64)
+        schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=dim)
+        index = self._client.prepare_index_params()
+        index.add_index(VECTOR_FIELD, index_type="HNSW", metric_type="IP", params=HNSW_PARAMS)
+        self._client.create_collection(
+            name, schema=schema, index_params=index, consistency_level="Strong"
+        )
+        logger.info("created collection %s (dim %d) at %s", name, dim, self.uri)
+
+    def _ensure_loaded(self, name: str) -> None:
+        if name in self._loaded:
+            return
+        with self._lock:
+            state = str(self._client.get_load_state(name).get("state", ""))
+            if "Loaded" not in state or "NotLoad" in state:
+                self._client.load_collection(name)
+            self._loaded.add(name)
+
+    def collection_info(self, name: str) -> CollectionInfo | None:
+        if not self._client.has_collection(name):
+            return None
+        props = self._client.describe_collection(name).get("properties", {})
+        raw = props.get(META_PROPERTY)
+        return CollectionInfo.from_json(raw) if raw else None
+
+    def list_collections(self) -> list[str]:
+        return sorted(self._client.list_collections())
+
+    def drop(self, name: str) -> None:
+        self._client.drop_collection(name)
+        self._loaded.discard(name)
+
+    # -- data --------------------------------------------------------------------------
+
+    def upsert(self, name: str, chunks: Sequence[Chunk], vectors: np.ndarray) -> int:
+        info = self._require(name)
+        array = check_vectors(vectors, info.dim, "vectors")
+        if len(chunks) != len(array):
+            raise ValueError(f"{len(chunks)} chunks but {len(array)} vectors")
+        for start in range(0, len(chunks), WRITE_BATCH):
+            rows = [
+                _row(chunk, vector)
+                for chunk, vector in zip(
+                    chunks[start : start + WRITE_BATCH],
+                    array[start : start + WRITE_BATCH],
+                    strict=True,
+                )
+            ]
+            self._client.upsert(name, rows, timeout=CALL_TIMEOUT_S)
+        return len(chunks)
+
+    def delete(self, name: str, ids: Sequence[str]) -> int:
+        self._require(name)
+        ids = list(ids)
+        for start in range(0, len(ids), WRITE_BATCH):
+            expr = ids_expression(ids[start : start + WRITE_BATCH])
+            self._client.delete(name, filter=expr, timeout=CALL_TIMEOUT_S)
+        return len(ids)
+
+    def search(
+        self, name: str, vectors: np.ndarray, top_k: int, filters: Filters | None = None
+    ) -> list[list[Hit]]:
+        info = self._require(name)
+        check_top_k(top_k)
+        queries = check_vectors(vectors, info.dim, "query vectors")
+        results = self._client.search(
+            name,
+            data=queries.tolist(),
+            anns_field=VECTOR_FIELD,
+            filter=build_expression(filters),
+            limit=top_k,
+            output_fields=list(SCALAR_FIELDS),
+            search_params={"metric_type": "IP", "params": {"ef": max(64, top_k)}},
+            timeout=CALL_TIMEOUT_S,
+        )
+        return [[_hit(raw) for raw in per_query] for per_query in results]
+
+    def ids(self, name: str, filters: Filters | None = None) -> set[str]:
+        return {row["id"] for row in self._scan(name, filters, ["id"])}
+
+    def count(self, name: str, filters: Filters | None = None) -> int:
+        self._require(name)
+        rows = self._client.query(
+            name,
+            filter=build_expression(filters),
+            output_fields=["count(*)"],
+            timeout=CALL_TIMEOUT_S,
+        )
+        return int(rows[0]["count(*)"]) if rows else 0
+
+    def sources(self, name: str) -> dict[str, int]:
+        return dict(Counter(row["source"] for row in self._scan(name, None, ["source"])))
+
+    def _scan(self, name: str, filters: Filters | None, fields: list[str]) -> list[dict[str, Any]]:
+        """All rows matching ``filters``: one plain query when they fit, else an iterator."""
+        self._require(name)
+        expr = build_expression(filters)
+        rows = self._client.query(
+            name, filter=expr, output_fields=fields, limit=QUERY_WINDOW, timeout=CALL_TIMEOUT_S
+        )
+        if len(rows) < QUERY_WINDOW:
+            return list(rows)
+        iterator = self._client.query_iterator(
+            name,
+            batch_size=QUERY_BATCH,
+            filter=expr,
+            output_fields=fields,
+            timeout=CALL_TIMEOUT_S,
+        )
+        rows = []
+        try:
+            while batch := iterator.next():
+                rows.extend(batch)
+        finally:
+            iterator.close()
+        return rows
+
+    def _require(self, name: str) -> CollectionInfo:
+        info = self.collection_info(name)
+        if info is None:
+            raise KeyError(f"collection {name!r} does not exist at {self.uri}; index first")
+        self._ensure_loaded(name)
+        return info
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _clip_bytes(value: str, limit: int) -> str:
+    """Cut ``value`` to at most ``limit`` UTF-8 bytes without splitting a character."""
+    raw = value.encode("utf-8", errors="replace")
+    if len(raw) <= limit:
+        return value.encode("utf-8", errors="replace").decode("utf-8")
+    return raw[:limit].decode("utf-8", errors="ignore")
+
+
+def _row(chunk: Chunk, vector: np.ndarray) -> dict[str, Any]:
+    if len(chunk.source.encode("utf-8", errors="replace")) > MAX_BYTES["source"]:
+        raise ValueError(
+            f"source path longer than {MAX_BYTES['source']} bytes: {chunk.source[:80]}…"
+        )
+    return {
+        "id": chunk.id,
+        "text": _clip_bytes(chunk.text, MAX_BYTES["text"]),
+        "source": chunk.source,
+        "file_type": _clip_bytes(chunk.file_type, MAX_BYTES["file_type"]),
+        "section": _clip_bytes(chunk.section, MAX_BYTES["section"]),
+        "page": int(chunk.page),
+        "chunk_index": int(chunk.chunk_index),
+        "content_hash": chunk.content_hash,
+        VECTOR_FIELD: vector.tolist(),
+    }
+
+
+def _hit(raw: dict[str, Any]) -> Hit:
+    entity = raw.get("entity", {})
+    return Hit(
+        id=str(raw["id"]),
+        score=float(raw["distance"]),
+        text=entity.get("text", ""),
+        source=entity.get("source", ""),
+        file_type=entity.get("file_type", ""),
+        section=entity.get("section", ""),
+        page=int(entity.get("page", -1)),
+        chunk_index=int(entity.get("chunk_index", 0)),
+    )

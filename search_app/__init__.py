@@ -1,0 +1,1 @@
+"""The Streamlit search UI and the SearchService it depends on."""

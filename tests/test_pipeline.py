@@ -1,0 +1,83 @@
+"""Indexing runs: per-file outcomes, idempotent reruns, replaced and failed files."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer.chunking import ChunkingConfig
+from indexer.pipeline import index_files
+from indexer.stores.memory import InMemoryStore
+from indexer.walk import iter_files
+from tests.fakes import KeywordEncoder
+
+SMALL = ChunkingConfig(max_characters=120, new_after_n_chars=100, combine_text_under_n_chars=0)
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "docs"
+    (root / "sub").mkdir(parents=True)
+    (root / "cats.txt").write_text("Cats\n\nThe cat sat on the mat.\n\nA cat purrs when happy.\n")
+    (root / "sub" / "dogs.md").write_text("# Dogs\n\nThe dog ran fast after the ball.\n")
+    (root / "empty.txt").write_text("")
+    (root / "image.png").write_bytes(b"\x89PNG\r\n")
+    return root
+
+
+def _run(files, encoder, store):
+    return index_files(files, encoder, store, "c", SMALL, batch_chunks=2)
+
+
+def test_walk_keeps_supported_files_and_honours_globs(corpus):
+    names = [p.name for p in iter_files([corpus])]
+    assert names == ["cats.txt", "empty.txt", "dogs.md"]
+    assert [p.name for p in iter_files([corpus], include=["sub/*"])] == ["dogs.md"]
+    assert [p.name for p in iter_files([corpus], exclude=["*.txt"])] == ["dogs.md"]
+    with pytest.raises(FileNotFoundError, match="nowhere"):
+        list(iter_files([corpus / "nowhere"]))
+
+
+def test_walk_survives_symlink_loops(corpus):
+    os.symlink(corpus, corpus / "sub" / "loop")
+    assert [p.name for p in iter_files([corpus])] == ["cats.txt", "empty.txt", "dogs.md"]
+
+
+def test_index_then_rerun_writes_nothing(corpus):
+    encoder, store = KeywordEncoder(["cat", "dog", "mat"]), InMemoryStore()
+    files = list(iter_files([corpus]))
+    report = _run(files, encoder, store)
+    assert [f.status for f in report.files] == ["indexed", "skipped", "indexed"]
+    assert report.ok and report.chunks_written == store.count("c") > 0
+    calls = len(encoder.calls)
+    again = _run(files, encoder, store)
+    assert [f.status for f in again.files] == ["unchanged", "skipped", "unchanged"]
+    assert again.chunks_written == 0 and len(encoder.calls) == calls
+
+
+def test_changed_file_replaces_its_chunks_only(corpus):
+    encoder, store = KeywordEncoder(["cat", "dog", "mat"]), InMemoryStore()
+    files = list(iter_files([corpus]))
+    _run(files, encoder, store)
+    dogs_before = store.ids("c", {"source": str((corpus / "sub" / "dogs.md").resolve())})
+    (corpus / "cats.txt").write_text("Cats\n\nA completely new sentence about a cat.\n")
+    report = _run(files, encoder, store)
+    assert [f.status for f in report.files] == ["indexed", "skipped", "unchanged"]
+    cats = store.sources("c")[str((corpus / "cats.txt").resolve())]
+    assert cats == 2 and report.chunks_deleted >= 1
+    texts = [h.text for h in store.search("c", encoder.encode_queries(["cat"]), 10)[0]]
+    assert not any("purrs" in t for t in texts)
+    assert store.ids("c", {"source": str((corpus / "sub" / "dogs.md").resolve())}) == dogs_before
+
+
+def test_a_failing_file_is_reported_and_the_rest_indexed(corpus):
+    encoder, store = KeywordEncoder(["cat", "dog"]), InMemoryStore()
+    files = [*iter_files([corpus]), corpus / "vanished.txt"]
+    report = _run(files, encoder, store)
+    failed = [f for f in report.files if f.status == "failed"]
+    assert len(failed) == 1 and "vanished.txt" in failed[0].reason
+    assert not report.ok
+    assert report.count("indexed") == 2
+    assert "1 failed" in report.summary()
