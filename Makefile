@@ -15,6 +15,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	# PDF partitioning imports unstructured-inference; its own dependencies (timm ->
+	# torchvision) break the CPU torch, so it is installed alone.
+	$(BIN)/pip install --quiet --no-deps -c constraints.txt unstructured-inference
 	touch $(STAMP)
 
 ## demo: fetch the Django docs, index them into Milvus Lite, serve the UI on 127.0.0.1:8501

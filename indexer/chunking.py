@@ -9,6 +9,7 @@ partitioned 4.7x faster than ``en_core_web_sm`` with 5% more chunks
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -17,24 +18,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from indexer.sniff import EXTENSIONS, MIME_TYPES
 from indexer.types import Chunk
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
 
 logger = logging.getLogger(__name__)
-
-#: Extension -> (file type label, MIME type handed to ``unstructured``).
-TEXT_TYPES: dict[str, tuple[str, str]] = {
-    ".txt": ("txt", "text/plain"),
-    ".text": ("txt", "text/plain"),
-    ".rst": ("rst", "text/plain"),
-    ".md": ("md", "text/markdown"),
-    ".markdown": ("md", "text/markdown"),
-    ".html": ("html", "text/html"),
-    ".htm": ("html", "text/html"),
-    ".xml": ("xml", "application/xml"),
-}
 
 
 class ChunkingError(RuntimeError):
@@ -76,38 +66,79 @@ def _install_offline_nlp() -> None:
     tokenize._get_nlp = lambda: nlp
 
 
+def warm_up() -> None:
+    """Import the partitioners and set up the offline NLP hook ahead of the first file."""
+    import unstructured.partition.auto  # noqa: F401
+
+    _install_offline_nlp()
+
+
 def file_type_of(path: Path) -> str:
     """A short label for ``path``'s type, from its extension (``txt``, ``html``, ...)."""
-    known = TEXT_TYPES.get(path.suffix.lower())
-    return known[0] if known else (path.suffix.lower().lstrip(".") or "unknown")
+    return EXTENSIONS.get(path.suffix.lower()) or (path.suffix.lower().lstrip(".") or "unknown")
 
 
-def chunk_file(path: Path, config: ChunkingConfig | None = None, source: str = "") -> list[Chunk]:
+def chunk_file(
+    path: Path,
+    config: ChunkingConfig | None = None,
+    source: str = "",
+    mime: str = "",
+    file_type: str = "",
+) -> list[Chunk]:
     """Partition ``path`` and cut it into chunks carrying source/section/page metadata.
 
-    ``source`` is the name stored with each chunk (default: the resolved path).
-    Raises :class:`ChunkingError` naming the file on any failure.
+    ``source`` is the name stored with each chunk (default: the resolved path);
+    ``mime`` and ``file_type`` come from :mod:`indexer.sniff` when known, else from the
+    extension. Raises :class:`ChunkingError` naming the file on any failure.
     """
     config = config or ChunkingConfig()
     source = source or str(path.resolve())
+    mime = mime or MIME_TYPES.get(file_type_of(path), "")
     try:
-        elements = _partition(path)
+        elements = _partition(path, mime)
         pieces = split_elements(elements, config)
-    except ChunkingError:
-        raise
     except Exception as exc:
         raise ChunkingError(f"{path}: {type(exc).__name__}: {exc}") from exc
-    return _to_chunks(pieces, source, file_type_of(path))
+    return _to_chunks(pieces, source, file_type or file_type_of(path))
 
 
-def _partition(path: Path) -> list[Any]:
+def _partition(path: Path, mime: str) -> list[Any]:
     from unstructured.partition.auto import partition
 
     _install_offline_nlp()
-    known = TEXT_TYPES.get(path.suffix.lower())
-    if known is not None:
-        return partition(filename=str(path), content_type=known[1])
-    return partition(filename=str(path), strategy="fast")
+    if mime == "application/json":
+        from unstructured.partition.text import partition_text
+
+        return partition_text(text=json_to_text(path.read_bytes()), languages=["eng"])
+    kwargs: dict[str, Any] = {"strategy": "fast", "languages": ["eng"]}
+    if mime:
+        kwargs["content_type"] = mime
+    return partition(filename=str(path), **kwargs)
+
+
+def json_to_text(raw: bytes, max_depth: int = 64) -> str:
+    """Flatten any JSON document to ``path: value`` lines, blank line between records.
+
+    (``unstructured``'s JSON partitioner reads only its own element format.)
+    """
+    lines: list[str] = []
+
+    def walk(node: Any, prefix: str, depth: int) -> None:
+        if depth > max_depth:
+            raise ValueError(f"JSON nested deeper than {max_depth} levels")
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(value, f"{prefix}.{key}" if prefix else str(key), depth + 1)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, prefix, depth + 1)
+                if depth == 0:
+                    lines.append("")
+        elif node is not None and str(node).strip():
+            lines.append(f"{prefix}: {node}" if prefix else str(node))
+
+    walk(json.loads(raw), "", 0)
+    return "\n".join(lines)
 
 
 def split_elements(elements: list[Any], config: ChunkingConfig) -> list[Any]:

@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -47,31 +48,50 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
 
     from indexer.chunking import ChunkingConfig
     from indexer.encoders import build_encoder
-    from indexer.pipeline import index_files
-    from indexer.retrieval import collection_name
+    from indexer.pipeline import IndexOptions, index_files
+    from indexer.sniff import Limits
     from indexer.stores import open_store
     from indexer.walk import iter_files
 
-    files = list(iter_files([Path(p) for p in args.paths], args.include, args.exclude))
+    roots = [Path(p) for p in args.paths]
+    files = list(iter_files(roots, args.include, args.exclude))
     if not files:
-        print("no supported files found under the given paths", file=sys.stderr)
+        print("no files found under the given paths", file=sys.stderr)
         return EXIT_USAGE
-    config = ChunkingConfig(
-        max_characters=args.max_chars,
-        new_after_n_chars=min(args.max_chars, int(args.max_chars * 0.8)),
+    options = IndexOptions(
+        chunking=ChunkingConfig(
+            strategy=args.chunking,
+            max_characters=args.max_chars,
+            new_after_n_chars=max(1, int(args.max_chars * 0.8)),
+            combine_text_under_n_chars=min(args.max_chars, args.combine_under),
+            overlap=args.overlap,
+        ),
+        limits=Limits(max_file_bytes=int(args.max_file_mb * 2**20)),
+        workers=args.workers,
+        timeout_s=args.timeout,
+        batch_chunks=args.batch_chunks,
+        prune_roots=tuple(r for r in roots if r.is_dir()) if args.prune else (),
     )
-    encoder = build_encoder(settings.encoder, settings)
+    names = [n.strip() for n in (args.encoders or settings.encoder).split(",") if n.strip()]
+    encoders = [build_encoder(name, settings) for name in names]
     store = open_store(settings.milvus_uri, settings.milvus_token)
-    name = collection_name(settings.collection, settings.encoder)
-    with tqdm(total=len(files), unit="file", desc=f"indexing into {name}") as bar:
-        report = index_files(files, encoder, store, name, config, on_file=lambda _r: bar.update())
-    for result in report.files:
-        if result.status == "failed":
-            print(f"FAILED {result.path}: {result.reason}", file=sys.stderr)
-    if args.report:
-        Path(args.report).write_text(report.to_json())
+    with tqdm(total=len(files), unit="file", desc="indexing", dynamic_ncols=True) as bar:
+        started = time.perf_counter()
+
+        def progress(_result: object, chunks_written: int) -> None:
+            bar.update()
+            rate = chunks_written / max(time.perf_counter() - started, 1e-9)
+            bar.set_postfix(chunks=chunks_written, chunks_per_s=f"{rate:.1f}", refresh=False)
+
+        report = index_files(files, encoders, store, settings.collection, options, progress)
+    report_path = Path(args.report or settings.data_dir / "reports" / "last-index.json")
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(report.to_json())
+    print(report.table())
     print(report.summary())
-    print(f"collection {name}: {store.count(name)} chunks at {settings.milvus_uri}")
+    for name in report.collections:
+        print(f"collection {name}: {store.count(name)} chunks at {settings.milvus_uri}")
+    print(f"report: {report_path}")
     return EXIT_OK if report.ok else EXIT_SOME_FILES_FAILED
 
 
@@ -98,9 +118,8 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from indexer.demo_corpus import fetch_django_docs
 
     docs = fetch_django_docs(settings.data_dir / "demo")
-    index_args = argparse.Namespace(
-        paths=[str(docs)], include=["*.txt"], exclude=[], max_chars=1000, report=None
-    )
+    parser, _ = build_parser()
+    index_args = parser.parse_args(["index", str(docs), "--include", "*.txt"])
     status = _cmd_index(index_args, settings)
     if status not in (EXIT_OK, EXIT_SOME_FILES_FAILED) or args.no_serve:
         return status
@@ -171,14 +190,46 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
     p = sub.add_parser(
         "index",
         help="chunk, encode and store files or folders",
-        description="Index files into Milvus. Re-running skips unchanged "
-        "files and replaces the chunks of changed ones.",
+        description="Index files into Milvus. Types: txt rst md html xml json csv eml pdf "
+        "docx pptx epub, detected by content and name; others are skipped with a reason. "
+        "Re-running skips unchanged files and replaces the chunks of changed ones; a file "
+        "that fails keeps its previous chunks. Exit code 0: all files fine; 3: some failed.",
     )
     p.add_argument("paths", nargs="+", help="files or directories")
+    p.add_argument(
+        "--encoders",
+        help="comma-separated encoders indexed in one pass, e.g. student,teacher "
+        "(default: --encoder)",
+    )
     p.add_argument("--include", action="append", default=[], help="glob to keep (repeatable)")
     p.add_argument("--exclude", action="append", default=[], help="glob to drop (repeatable)")
-    p.add_argument("--max-chars", type=int, default=1000, help="chunk size (characters)")
-    p.add_argument("--report", help="write the per-file JSON report here")
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete chunks of files that no longer exist under the given folders",
+    )
+    p.add_argument("--chunking", choices=["by_title", "basic"], default="by_title")
+    p.add_argument("--max-chars", type=int, default=1000, help="chunk size (default 1000)")
+    p.add_argument(
+        "--combine-under", type=int, default=300, help="merge sections shorter (default 300)"
+    )
+    p.add_argument("--overlap", type=int, default=0, help="characters of overlap (default 0)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="partitioning processes (default 1; 0 = in this process, no timeout)",
+    )
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per file (default 120)")
+    p.add_argument(
+        "--batch-chunks", type=int, default=256, help="chunks encoded per batch (default 256)"
+    )
+    p.add_argument(
+        "--max-file-mb", type=float, default=100.0, help="larger files are refused (default 100)"
+    )
+    p.add_argument(
+        "--report", help="per-file JSON report (default <data dir>/reports/last-index.json)"
+    )
     _common(p)
     handlers["index"] = _cmd_index
 

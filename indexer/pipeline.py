@@ -1,136 +1,222 @@
-"""Index files: chunk, encode in batches, upsert into a collection, report per file.
+"""Index files: detect type, partition in workers, encode in batches, upsert, report.
 
-Writes are ordered so a crash at any point converges on rerun: a file's new chunks
-are upserted first, and its stale chunks are deleted only afterwards.
+Writes are ordered so a kill at any point converges on rerun: a file's new chunks
+are upserted into every collection first, its stale chunks deleted only afterwards,
+and a file that fails keeps the chunks it had.
 """
 
 from __future__ import annotations
 
-import json
 import logging
+import os
+import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
-from indexer.chunking import ChunkingConfig, ChunkingError, chunk_file
+from indexer.chunking import ChunkingConfig
 from indexer.encoders import Encoder
+from indexer.report import FileResult, IndexReport
+from indexer.retrieval import collection_name
+from indexer.sniff import Limits, Rejected, Unsupported, detect
 from indexer.stores.base import CollectionInfo, VectorStore
 from indexer.types import Chunk
+from indexer.workers import Outcome, PartitionPool, Task, partition_one
 
 logger = logging.getLogger(__name__)
 
-Status = Literal["indexed", "unchanged", "skipped", "failed"]
+ProgressFn = Callable[[FileResult, int], None]
 
 
 @dataclass(frozen=True)
-class FileResult:
-    """What happened to one file."""
+class IndexOptions:
+    """How an indexing run behaves."""
 
-    path: str
-    status: Status
-    chunks: int = 0
-    reason: str = ""
+    chunking: ChunkingConfig = field(default_factory=ChunkingConfig)
+    limits: Limits = field(default_factory=Limits)
+    workers: int = 1  # partitioning processes; 0 partitions in this process (no timeout)
+    timeout_s: float = 120.0
+    batch_chunks: int = 256
+    prune_roots: tuple[Path, ...] = ()  # delete chunks of files gone from under these
 
-
-@dataclass
-class IndexReport:
-    """Per-file outcomes and totals of one indexing run."""
-
-    collection: str
-    files: list[FileResult] = field(default_factory=list)
-    chunks_written: int = 0
-    chunks_deleted: int = 0
-    seconds: float = 0.0
-
-    def count(self, status: Status) -> int:
-        return sum(1 for f in self.files if f.status == status)
-
-    @property
-    def ok(self) -> bool:
-        return self.count("failed") == 0
-
-    def summary(self) -> str:
-        return (
-            f"{len(self.files)} files: {self.count('indexed')} indexed, "
-            f"{self.count('unchanged')} unchanged, {self.count('skipped')} skipped, "
-            f"{self.count('failed')} failed; {self.chunks_written} chunks written, "
-            f"{self.chunks_deleted} deleted in {self.seconds:.1f}s"
-        )
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
+    def __post_init__(self) -> None:
+        if self.workers < 0:
+            raise ValueError(f"workers must be >= 0, got {self.workers}")
+        if self.timeout_s <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {self.timeout_s}")
+        if self.batch_chunks < 1:
+            raise ValueError(f"batch_chunks must be >= 1, got {self.batch_chunks}")
 
 
 @dataclass
 class _Pending:
     path: Path
-    chunks: list[Chunk]
-    stale_ids: set[str]
-    new: list[Chunk]
+    chunks: int
+    new: dict[str, list[Chunk]]  # collection -> chunks to write
+    stale: dict[str, set[str]]  # collection -> ids to delete afterwards
 
 
-ProgressFn = Callable[[FileResult], None]
+def source_name(path: Path) -> str:
+    """The stored name of a file: its absolute path, with undecodable bytes replaced."""
+    return os.fsencode(path.absolute()).decode("utf-8", errors="replace")
 
 
 def index_files(
     files: Sequence[Path],
-    encoder: Encoder,
+    encoders: Sequence[Encoder],
     store: VectorStore,
-    collection: str,
-    config: ChunkingConfig | None = None,
-    batch_chunks: int = 256,
+    base_collection: str,
+    options: IndexOptions | None = None,
     on_file: ProgressFn | None = None,
 ) -> IndexReport:
-    """Index ``files`` into ``collection``; per-file failures are reported, not raised."""
+    """Index ``files`` into one collection per encoder; per-file failures are reported."""
+    options = options or IndexOptions()
     started = time.perf_counter()
-    store.ensure_collection(
-        collection, CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
-    )
-    report = IndexReport(collection=collection)
-    pending: list[_Pending] = []
+    if not encoders:
+        raise ValueError("at least one encoder is needed")
+    targets = {collection_name(base_collection, e.name): e for e in encoders}
+    for name, encoder in targets.items():
+        info = CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
+        store.ensure_collection(name, info)
+    report = IndexReport(collections=sorted(targets))
+    lock = threading.Lock()
 
     def record(result: FileResult) -> None:
-        report.files.append(result)
-        if on_file is not None:
-            on_file(result)
+        with lock:
+            report.files.append(result)
+            if on_file is not None:
+                on_file(result, report.chunks_written)
 
-    def flush() -> None:
-        new = [c for p in pending for c in p.new]
-        if new:
-            vectors = encoder.encode_documents([c.text for c in new])  # (n, dim)
-            store.upsert(collection, new, vectors)
-            report.chunks_written += len(new)
-        for item in pending:
-            if item.stale_ids:
-                store.delete(collection, sorted(item.stale_ids))
-                report.chunks_deleted += len(item.stale_ids)
-            record(FileResult(str(item.path), "indexed", len(item.chunks)))
-        pending.clear()
-
-    for path in files:
+    writer = _BatchWriter(targets, store, report, record)
+    pending: list[_Pending] = []
+    tasks: list[Task] = []
+    for path in dict.fromkeys(files):  # the same file named twice is indexed once
         try:
-            chunks = chunk_file(path, config)
-        except ChunkingError as exc:
+            kind = detect(path, options.limits)
+        except Unsupported as exc:
+            record(FileResult(str(path), "skipped", reason=str(exc)))
+        except (Rejected, OSError) as exc:
             record(FileResult(str(path), "failed", reason=str(exc)))
+        else:
+            tasks.append(Task(path, source_name(path), kind.mime, kind.label))
+    for outcome in _partitioned(tasks, options):
+        path = outcome.task.path
+        if outcome.error:
+            record(FileResult(str(path), "failed", reason=outcome.error))
             continue
-        if not chunks:
+        if not outcome.chunks:
             record(FileResult(str(path), "skipped", reason="no text found"))
             continue
-        source = chunks[0].source
-        existing = store.ids(collection, {"source": source})
-        wanted = {c.id for c in chunks}
-        if wanted == existing:
-            record(FileResult(str(path), "unchanged", len(chunks)))
+        item = _plan(outcome, targets, store)
+        if not any(item.new.values()) and not any(item.stale.values()):
+            record(FileResult(str(path), "unchanged", item.chunks))
             continue
-        new = [c for c in chunks if c.id not in existing]
-        pending.append(_Pending(path, chunks, existing - wanted, new))
-        if sum(len(p.new) for p in pending) >= batch_chunks:
-            flush()
-    flush()
+        pending.append(item)
+        if sum(len(c) for p in pending for c in p.new.values()) >= options.batch_chunks:
+            writer.submit(pending)
+            pending = []
+    writer.submit(pending)
+    writer.close()
+    if options.prune_roots:
+        report.chunks_deleted += _prune(store, targets, options.prune_roots, tasks, report)
     order = {str(path): i for i, path in enumerate(files)}
     report.files.sort(key=lambda result: order.get(result.path, len(order)))
     report.seconds = time.perf_counter() - started
     logger.info("%s", report.summary())
     return report
+
+
+class _BatchWriter:
+    """Encodes and writes batches on one background thread, one batch in flight.
+
+    Partitioning goes on while a batch is encoded (torch releases the GIL). Within a
+    batch, new chunks go into every collection before any stale chunk is deleted.
+    """
+
+    def __init__(
+        self,
+        targets: dict[str, Encoder],
+        store: VectorStore,
+        report: IndexReport,
+        record: Callable[[FileResult], None],
+    ) -> None:
+        self._targets, self._store, self._report, self._record = targets, store, report, record
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
+        self._future: Future[None] | None = None
+
+    def submit(self, items: list[_Pending]) -> None:
+        """Queue ``items`` once the previous batch is written; re-raises its error."""
+        self._wait()
+        if items:
+            self._future = self._executor.submit(self._write, items)
+
+    def close(self) -> None:
+        try:
+            self._wait()
+        finally:
+            self._executor.shutdown(wait=True)
+
+    def _wait(self) -> None:
+        if self._future is not None:
+            future, self._future = self._future, None
+            future.result()
+
+    def _write(self, items: list[_Pending]) -> None:
+        for name, encoder in self._targets.items():
+            batch = [c for item in items for c in item.new[name]]
+            if batch:
+                vectors = encoder.encode_documents([c.text for c in batch])  # (n, dim)
+                self._store.upsert(name, batch, vectors)
+                self._report.chunks_written += len(batch)
+        for item in items:
+            for name, ids in item.stale.items():
+                if ids:
+                    self._store.delete(name, sorted(ids))
+                    self._report.chunks_deleted += len(ids)
+            self._record(FileResult(str(item.path), "indexed", item.chunks))
+
+
+def _partitioned(tasks: list[Task], options: IndexOptions) -> Iterator[Outcome]:
+    if options.workers == 0:
+        yield from (partition_one(task, options.chunking) for task in tasks)
+        return
+    if not tasks:
+        return
+    workers = min(options.workers, len(tasks))
+    with PartitionPool(workers, options.timeout_s, options.chunking) as pool:
+        yield from pool.imap(tasks)
+
+
+def _plan(outcome: Outcome, targets: dict[str, Encoder], store: VectorStore) -> _Pending:
+    """What to write and delete in each collection for one partitioned file."""
+    wanted = {c.id for c in outcome.chunks}
+    new: dict[str, list[Chunk]] = {}
+    stale: dict[str, set[str]] = {}
+    for name in targets:
+        existing = store.ids(name, {"source": outcome.task.source})
+        new[name] = [c for c in outcome.chunks if c.id not in existing]
+        stale[name] = existing - wanted
+    return _Pending(outcome.task.path, len(outcome.chunks), new, stale)
+
+
+def _prune(
+    store: VectorStore,
+    targets: dict[str, Encoder],
+    roots: tuple[Path, ...],
+    tasks: list[Task],
+    report: IndexReport,
+) -> int:
+    """Delete chunks whose source lies under ``roots`` but is no longer a file there."""
+    prefixes = tuple(source_name(root).rstrip("/") + "/" for root in roots)
+    seen = {task.source for task in tasks}
+    deleted = 0
+    for name in targets:
+        for source in store.sources(name):
+            if source.startswith(prefixes) and source not in seen and not Path(source).exists():
+                ids = store.ids(name, {"source": source})
+                store.delete(name, sorted(ids))
+                deleted += len(ids)
+                report.pruned.append(source)
+    return deleted

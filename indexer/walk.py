@@ -7,23 +7,17 @@ import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from indexer.chunking import TEXT_TYPES
-
-SUPPORTED_SUFFIXES = frozenset(TEXT_TYPES)
-
 
 def iter_files(
-    paths: Sequence[Path],
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    suffixes: frozenset[str] = SUPPORTED_SUFFIXES,
+    paths: Sequence[Path], include: Sequence[str] = (), exclude: Sequence[str] = ()
 ) -> Iterator[Path]:
-    """Files under ``paths`` in a stable order.
+    """Regular files under ``paths`` in a stable order; the type check comes later.
 
-    A file named directly is always yielded; files found by walking a directory are
-    kept when their suffix is supported, they match one ``include`` glob (if any) and
-    no ``exclude`` glob. Symlinked directories are not followed (no loops). Raises
-    ``FileNotFoundError`` for a named path that does not exist.
+    A file named directly is always yielded. Files found by walking a directory are
+    kept when they match one ``include`` glob (if any) and no ``exclude`` glob, both
+    matched against the path relative to that directory. Hidden files and folders
+    (``.git``, ``.venv``) are passed over, and symlinked folders are not followed, so
+    symlink loops cannot trap the walk. ``FileNotFoundError`` for a missing path.
     """
     for root in paths:
         if not root.exists():
@@ -32,11 +26,11 @@ def iter_files(
             yield root
             continue
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames.sort()
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for filename in sorted(filenames):
                 path = Path(dirpath) / filename
                 rel = path.relative_to(root).as_posix()
-                if path.suffix.lower() not in suffixes or not path.is_file():
+                if filename.startswith(".") or not path.is_file():
                     continue
                 if include and not any(fnmatch.fnmatch(rel, g) for g in include):
                     continue

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from indexer.cli import EXIT_OK, main
-from indexer.pipeline import index_files
+from indexer.pipeline import IndexOptions, index_files
 from indexer.retrieval import Retriever, collection_name
 from indexer.stores import CollectionMismatchError
 from indexer.stores.milvus import MilvusStore
@@ -29,7 +32,7 @@ QUERIES = {
 def indexed(teacher, tmp_path_factory):
     store = MilvusStore(str(tmp_path_factory.mktemp("lite") / "milvus.db"))
     name = collection_name("docs", teacher.name)
-    report = index_files(list(iter_files([DOCS])), teacher, store, name)
+    report = index_files(list(iter_files([DOCS])), [teacher], store, "docs", IndexOptions())
     assert report.ok and report.count("indexed") == 4
     return store, name
 
@@ -54,7 +57,7 @@ def test_cli_index_and_search(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DISTILSEARCH_THREADS", "2")
     report = tmp_path / "report.json"
     assert main(["index", str(DOCS), "--report", str(report)]) == EXIT_OK
-    assert json.loads(report.read_text())["collection"] == "docs_teacher"
+    assert json.loads(report.read_text())["collections"] == ["docs_teacher"]
     assert "4 indexed" in capsys.readouterr().out
     assert main(["index", str(DOCS)]) == EXIT_OK
     assert "4 unchanged" in capsys.readouterr().out
@@ -63,3 +66,22 @@ def test_cli_index_and_search(tmp_path, monkeypatch, capsys):
     assert Path(hits[0]["source"]).name == "template-filters.rst"
     assert main(["search", "   "]) == 1
     assert "query is empty" in capsys.readouterr().err
+
+
+def test_a_second_process_on_a_held_lite_file_gets_a_clear_message(tmp_path):
+    data = tmp_path / "data"
+    holder = MilvusStore(str(data / "milvus.db"))
+    env = dict(os.environ, DISTILSEARCH_DATA_DIR=str(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "indexer.cli", "search", "anything"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    holder.close()
+    assert done.returncode == 1
+    assert "open in another process" in done.stderr
+    assert f"{os.getpid()} " in done.stderr  # names the holder
+    assert "distilsearch milvus-server" in done.stderr
+    assert "Traceback" not in done.stderr

@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 
 from indexer.chunking import ChunkingConfig
-from indexer.pipeline import index_files
+from indexer.pipeline import IndexOptions, index_files
 from indexer.stores.memory import InMemoryStore
 from indexer.walk import iter_files
 from tests.fakes import KeywordEncoder
 
 SMALL = ChunkingConfig(max_characters=120, new_after_n_chars=100, combine_text_under_n_chars=0)
+C = "docs_keyword"
+INLINE = IndexOptions(chunking=SMALL, workers=0, batch_chunks=2)
 
 
 @pytest.fixture
@@ -27,33 +29,43 @@ def corpus(tmp_path: Path) -> Path:
     return root
 
 
-def _run(files, encoder, store):
-    return index_files(files, encoder, store, "c", SMALL, batch_chunks=2)
+def _run(files, encoder, store, options=INLINE):
+    return index_files(files, [encoder], store, "docs", options)
 
 
-def test_walk_keeps_supported_files_and_honours_globs(corpus):
-    names = [p.name for p in iter_files([corpus])]
-    assert names == ["cats.txt", "empty.txt", "dogs.md"]
+ALL = ["cats.txt", "empty.txt", "image.png", "dogs.md"]
+
+
+def test_walk_yields_every_visible_file_and_honours_globs(corpus):
+    (corpus / ".hidden.txt").write_text("secret")
+    (corpus / ".git").mkdir()
+    (corpus / ".git" / "HEAD").write_text("ref")
+    assert [p.name for p in iter_files([corpus])] == ALL
     assert [p.name for p in iter_files([corpus], include=["sub/*"])] == ["dogs.md"]
-    assert [p.name for p in iter_files([corpus], exclude=["*.txt"])] == ["dogs.md"]
+    assert [p.name for p in iter_files([corpus], exclude=["*.txt", "*.png"])] == ["dogs.md"]
+    assert [p.name for p in iter_files([corpus / "cats.txt"])] == ["cats.txt"]
     with pytest.raises(FileNotFoundError, match="nowhere"):
         list(iter_files([corpus / "nowhere"]))
 
 
 def test_walk_survives_symlink_loops(corpus):
     os.symlink(corpus, corpus / "sub" / "loop")
-    assert [p.name for p in iter_files([corpus])] == ["cats.txt", "empty.txt", "dogs.md"]
+    assert [p.name for p in iter_files([corpus])] == ALL
 
 
 def test_index_then_rerun_writes_nothing(corpus):
     encoder, store = KeywordEncoder(["cat", "dog", "mat"]), InMemoryStore()
     files = list(iter_files([corpus]))
     report = _run(files, encoder, store)
-    assert [f.status for f in report.files] == ["indexed", "skipped", "indexed"]
-    assert report.ok and report.chunks_written == store.count("c") > 0
+    assert [f.status for f in report.files] == ["indexed", "skipped", "skipped", "indexed"]
+    assert [f.reason for f in report.files][1:3] == [
+        "empty file",
+        "binary content, not a document type we read",
+    ]
+    assert report.ok and report.chunks_written == store.count(C) > 0
     calls = len(encoder.calls)
     again = _run(files, encoder, store)
-    assert [f.status for f in again.files] == ["unchanged", "skipped", "unchanged"]
+    assert [f.status for f in again.files] == ["unchanged", "skipped", "skipped", "unchanged"]
     assert again.chunks_written == 0 and len(encoder.calls) == calls
 
 
@@ -61,15 +73,15 @@ def test_changed_file_replaces_its_chunks_only(corpus):
     encoder, store = KeywordEncoder(["cat", "dog", "mat"]), InMemoryStore()
     files = list(iter_files([corpus]))
     _run(files, encoder, store)
-    dogs_before = store.ids("c", {"source": str((corpus / "sub" / "dogs.md").resolve())})
+    dogs_before = store.ids(C, {"source": str((corpus / "sub" / "dogs.md").resolve())})
     (corpus / "cats.txt").write_text("Cats\n\nA completely new sentence about a cat.\n")
     report = _run(files, encoder, store)
-    assert [f.status for f in report.files] == ["indexed", "skipped", "unchanged"]
-    cats = store.sources("c")[str((corpus / "cats.txt").resolve())]
+    assert [f.status for f in report.files] == ["indexed", "skipped", "skipped", "unchanged"]
+    cats = store.sources(C)[str((corpus / "cats.txt").resolve())]
     assert cats == 2 and report.chunks_deleted >= 1
-    texts = [h.text for h in store.search("c", encoder.encode_queries(["cat"]), 10)[0]]
+    texts = [h.text for h in store.search(C, encoder.encode_queries(["cat"]), 10)[0]]
     assert not any("purrs" in t for t in texts)
-    assert store.ids("c", {"source": str((corpus / "sub" / "dogs.md").resolve())}) == dogs_before
+    assert store.ids(C, {"source": str((corpus / "sub" / "dogs.md").resolve())}) == dogs_before
 
 
 def test_a_failing_file_is_reported_and_the_rest_indexed(corpus):
@@ -77,7 +89,9 @@ def test_a_failing_file_is_reported_and_the_rest_indexed(corpus):
     files = [*iter_files([corpus]), corpus / "vanished.txt"]
     report = _run(files, encoder, store)
     failed = [f for f in report.files if f.status == "failed"]
-    assert len(failed) == 1 and "vanished.txt" in failed[0].reason
+    assert len(failed) == 1 and failed[0].path.endswith("vanished.txt")
+    assert "No such file" in failed[0].reason
     assert not report.ok
     assert report.count("indexed") == 2
     assert "1 failed" in report.summary()
+    assert "vanished.txt" in report.table()

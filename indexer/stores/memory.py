@@ -83,26 +83,30 @@ class InMemoryStore:
         check_top_k(top_k)
         queries = check_vectors(vectors, coll.info.dim, "query vectors")
         clean = validate_filters(filters)
-        ids = [i for i, c in coll.chunks.items() if _matches(c, clean)]
-        if not ids:
+        with self._lock:
+            ids = [i for i, c in coll.chunks.items() if _matches(c, clean)]
+            matrix = np.stack([coll.vectors[i] for i in ids]) if ids else None
+            chunks = {i: coll.chunks[i] for i in ids}
+        if matrix is None:
             return [[] for _ in range(len(queries))]
-        matrix = np.stack([coll.vectors[i] for i in ids])
         scores = queries @ matrix.T  # (q, n)
         results: list[list[Hit]] = []
         for row in scores:
             order = np.argsort(-row, kind="stable")[:top_k]
-            results.append([_hit(coll.chunks[ids[j]], float(row[j])) for j in order])
+            results.append([_hit(chunks[ids[j]], float(row[j])) for j in order])
         return results
 
     def ids(self, name: str, filters: Filters | None = None) -> set[str]:
         clean = validate_filters(filters)
-        return {i for i, c in self._get(name).chunks.items() if _matches(c, clean)}
+        with self._lock:
+            return {i for i, c in self._get(name).chunks.items() if _matches(c, clean)}
 
     def count(self, name: str, filters: Filters | None = None) -> int:
         return len(self.ids(name, filters))
 
     def sources(self, name: str) -> dict[str, int]:
-        return dict(Counter(c.source for c in self._get(name).chunks.values()))
+        with self._lock:
+            return dict(Counter(c.source for c in self._get(name).chunks.values()))
 
     def drop(self, name: str) -> None:
         with self._lock:

@@ -50,6 +50,19 @@ HNSW_PARAMS = {"M": 16, "efConstruction": 200}
 CALL_TIMEOUT_S = 60.0
 
 
+#: gRPC's C core logs keepalive chatter between pymilvus and Milvus Lite's server thread.
+os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+#: pymilvus logs every failed RPC with a traceback on its own handler; this store turns
+#: failures into clear exceptions instead. ``distilsearch -v`` turns them back on.
+NOISY_LOGGERS = ("pymilvus", "pymilvus.milvus_client", "milvus_lite", "grpc._server")
+
+
+def quiet_client_logs(level: int = logging.CRITICAL) -> None:
+    """Set the level of the Milvus client's own loggers."""
+    for name in NOISY_LOGGERS:
+        logging.getLogger(name).setLevel(level)
+
+
 def _is_server(uri: str) -> bool:
     return uri.startswith(("http://", "https://", "tcp://", "unix:"))
 
@@ -65,6 +78,8 @@ class MilvusStore:
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
+        if not logging.getLogger("distilsearch").isEnabledFor(logging.DEBUG):
+            quiet_client_logs()
         self.uri = uri
         self.is_server = _is_server(uri)
         self._loaded: set[str] = set()

@@ -1,0 +1,183 @@
+"""Partition files in worker processes, each file under a wall-clock timeout.
+
+A worker that overruns its deadline or dies (segfault, out of memory) is killed and
+replaced; the file is reported as failed and the run goes on. Workers are started
+with ``spawn`` so they never inherit the parent's torch threads or Milvus client.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
+from pathlib import Path
+from typing import Any
+
+from indexer.chunking import ChunkingConfig
+from indexer.types import Chunk
+
+logger = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT_S = 180.0
+
+
+@dataclass(frozen=True)
+class Task:
+    """One file to partition; ``source`` is the name stored with its chunks."""
+
+    path: Path
+    source: str
+    mime: str
+    file_type: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Chunks of one file, or the reason it failed."""
+
+    task: Task
+    chunks: list[Chunk]
+    error: str = ""
+
+
+def partition_one(task: Task, config: ChunkingConfig) -> Outcome:
+    """Chunk one file; any exception becomes the outcome's ``error``."""
+    from indexer.chunking import chunk_file
+
+    try:
+        chunks = chunk_file(task.path, config, task.source, task.mime, task.file_type)
+        return Outcome(task, chunks)
+    except Exception as exc:  # every failure becomes a reported reason
+        return Outcome(task, [], f"{type(exc).__name__}: {exc}")
+
+
+def _worker_main(conn: Connection, config: ChunkingConfig) -> None:
+    import os
+
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from indexer.chunking import warm_up
+
+    warm_up()  # imports the parsers now, so a file's timeout measures only its own work
+    conn.send("ready")
+    while (task := conn.recv()) is not None:
+        conn.send(partition_one(task, config))
+
+
+class _Worker:
+    """One worker process and its private pipe (a killed worker corrupts only its own)."""
+
+    def __init__(self, ctx: Any, config: ChunkingConfig) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process: BaseProcess = ctx.Process(
+            target=_worker_main, args=(child, config), daemon=True
+        )
+        self.process.start()
+        child.close()
+        self.task: Task | None = None
+        self.deadline = 0.0
+
+    def wait_ready(self, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+        """Block until the worker has imported its parsers; ``RuntimeError`` if it cannot."""
+        if not self.conn.poll(timeout_s):
+            self.kill()
+            raise RuntimeError(f"a partitioning worker did not start within {timeout_s:.0f}s")
+        try:
+            self.conn.recv()
+        except EOFError as exc:
+            raise RuntimeError(
+                f"a partitioning worker died while starting (exit code {self.process.exitcode})"
+            ) from exc
+
+    def assign(self, task: Task, timeout_s: float) -> None:
+        self.task, self.deadline = task, time.monotonic() + timeout_s
+        self.conn.send(task)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(timeout=5)
+        self.conn.close()
+
+
+class PartitionPool:
+    """``imap``-style partitioning: yields an :class:`Outcome` per task as each finishes."""
+
+    def __init__(self, workers: int, timeout_s: float, config: ChunkingConfig) -> None:
+        if workers < 1:
+            raise ValueError(f"workers must be >= 1, got {workers}")
+        if timeout_s <= 0:
+            raise ValueError(f"timeout must be > 0 seconds, got {timeout_s}")
+        self._ctx = mp.get_context("spawn")
+        self._config = config
+        self._timeout_s = timeout_s
+        self._workers = [_Worker(self._ctx, config) for _ in range(workers)]
+        for worker in self._workers:
+            worker.wait_ready()
+
+    def imap(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
+        """Partition ``tasks``; at most one in flight per worker; order of completion."""
+        pending = iter(tasks)
+        exhausted = False
+        while True:
+            for worker in self._workers:
+                if worker.task is None and not exhausted:
+                    task = next(pending, None)
+                    if task is None:
+                        exhausted = True
+                    else:
+                        worker.assign(task, self._timeout_s)
+            busy = [w for w in self._workers if w.task is not None]
+            if not busy:
+                return
+            yield from self._collect(busy)
+
+    def _collect(self, busy: list[_Worker]) -> Iterator[Outcome]:
+        timeout = max(0.05, min(w.deadline for w in busy) - time.monotonic())
+        ready = set(wait([w.conn for w in busy], timeout=min(timeout, 1.0)))
+        for worker in busy:
+            if worker.conn not in ready:
+                continue
+            try:
+                outcome = worker.conn.recv()
+            except (EOFError, OSError):
+                continue  # the worker died mid-send: _reap reports it
+            worker.task = None
+            yield outcome
+        yield from self._reap([w for w in busy if w.task is not None])
+
+    def _reap(self, busy: list[_Worker]) -> Iterator[Outcome]:
+        """Replace workers that are past their deadline or have died."""
+        now = time.monotonic()
+        for worker in busy:
+            task = worker.task
+            assert task is not None
+            if now > worker.deadline:
+                reason = f"timed out after {self._timeout_s:.0f}s"
+            elif not worker.process.is_alive():
+                reason = f"worker process died (exit code {worker.process.exitcode})"
+            else:
+                continue
+            logger.warning("%s: %s", task.path, reason)
+            worker.kill()
+            replacement = _Worker(self._ctx, self._config)
+            replacement.wait_ready()
+            self._workers[self._workers.index(worker)] = replacement
+            yield Outcome(task, [], reason)
+
+    def close(self) -> None:
+        for worker in self._workers:
+            if worker.process.is_alive():
+                worker.conn.send(None)
+        for worker in self._workers:
+            worker.process.join(timeout=5)
+            if worker.process.is_alive():
+                worker.kill()
+
+    def __enter__(self) -> PartitionPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
