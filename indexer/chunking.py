@@ -95,14 +95,15 @@ def chunk_file(
     source = source or str(path.resolve())
     mime = mime or MIME_TYPES.get(file_type_of(path), "")
     try:
-        elements = _partition(path, mime)
+        elements = _partition(path, mime, source)
         pieces = split_elements(elements, config)
     except Exception as exc:
         raise ChunkingError(f"{path}: {type(exc).__name__}: {exc}") from exc
     return _to_chunks(pieces, source, file_type or file_type_of(path))
 
 
-def _partition(path: Path, mime: str) -> list[Any]:
+def _partition(path: Path, mime: str, name: str) -> list[Any]:
+    """Partition from an open file, so names that are not UTF-8 never reach the parsers."""
     from unstructured.partition.auto import partition
 
     _install_offline_nlp()
@@ -113,7 +114,8 @@ def _partition(path: Path, mime: str) -> list[Any]:
     kwargs: dict[str, Any] = {"strategy": "fast", "languages": ["eng"]}
     if mime:
         kwargs["content_type"] = mime
-    return partition(filename=str(path), **kwargs)
+    with path.open("rb") as handle:
+        return partition(file=handle, metadata_filename=name, **kwargs)
 
 
 def json_to_text(raw: bytes, max_depth: int = 64) -> str:

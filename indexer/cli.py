@@ -18,6 +18,7 @@ EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_SOME_FILES_FAILED = 3
+EXIT_STORE_UNAVAILABLE = 4
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -89,9 +90,12 @@ def _cmd_index(args: argparse.Namespace, settings: Settings) -> int:
     report_path.write_text(report.to_json())
     print(report.table())
     print(report.summary())
-    for name in report.collections:
+    for name in [] if report.error else report.collections:
         print(f"collection {name}: {store.count(name)} chunks at {settings.milvus_uri}")
     print(f"report: {report_path}")
+    if report.error:
+        print(f"distilsearch index: stopped early: {report.error}", file=sys.stderr)
+        return EXIT_STORE_UNAVAILABLE
     return EXIT_OK if report.ok else EXIT_SOME_FILES_FAILED
 
 
@@ -193,7 +197,8 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         description="Index files into Milvus. Types: txt rst md html xml json csv eml pdf "
         "docx pptx epub, detected by content and name; others are skipped with a reason. "
         "Re-running skips unchanged files and replaces the chunks of changed ones; a file "
-        "that fails keeps its previous chunks. Exit code 0: all files fine; 3: some failed.",
+        "that fails keeps its previous chunks. Exit code 0: all files fine; 3: some failed; "
+        "4: Milvus became unreachable (the report says what was written).",
     )
     p.add_argument("paths", nargs="+", help="files or directories")
     p.add_argument(

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from indexer.encoders import Encoder
 from indexer.report import FileResult, IndexReport
 from indexer.retrieval import collection_name
 from indexer.sniff import Limits, Rejected, Unsupported, detect
-from indexer.stores.base import CollectionInfo, VectorStore
+from indexer.stores.base import CollectionInfo, StoreUnavailableError, VectorStore
 from indexer.types import Chunk
 from indexer.workers import Outcome, PartitionPool, Task, partition_one
 
@@ -59,8 +60,9 @@ class _Pending:
 
 
 def source_name(path: Path) -> str:
-    """The stored name of a file: its absolute path, with undecodable bytes replaced."""
-    return os.fsencode(path.absolute()).decode("utf-8", errors="replace")
+    """The stored name of a file: its normalised absolute path (``..`` folded, links kept),
+    with bytes that are not UTF-8 replaced."""
+    return os.fsencode(os.path.abspath(path)).decode("utf-8", errors="replace")
 
 
 def index_files(
@@ -89,8 +91,6 @@ def index_files(
             if on_file is not None:
                 on_file(result, report.chunks_written)
 
-    writer = _BatchWriter(targets, store, report, record)
-    pending: list[_Pending] = []
     tasks: list[Task] = []
     for path in dict.fromkeys(files):  # the same file named twice is indexed once
         try:
@@ -101,31 +101,56 @@ def index_files(
             record(FileResult(str(path), "failed", reason=str(exc)))
         else:
             tasks.append(Task(path, source_name(path), kind.mime, kind.label))
-    for outcome in _partitioned(tasks, options):
-        path = outcome.task.path
-        if outcome.error:
-            record(FileResult(str(path), "failed", reason=outcome.error))
-            continue
-        if not outcome.chunks:
-            record(FileResult(str(path), "skipped", reason="no text found"))
-            continue
-        item = _plan(outcome, targets, store)
-        if not any(item.new.values()) and not any(item.stale.values()):
-            record(FileResult(str(path), "unchanged", item.chunks))
-            continue
-        pending.append(item)
-        if sum(len(c) for p in pending for c in p.new.values()) >= options.batch_chunks:
-            writer.submit(pending)
-            pending = []
-    writer.submit(pending)
-    writer.close()
-    if options.prune_roots:
-        report.chunks_deleted += _prune(store, targets, options.prune_roots, tasks, report)
+    try:
+        _write_all(tasks, targets, store, options, report, record)
+        if options.prune_roots:
+            report.chunks_deleted += _prune(store, targets, options.prune_roots, tasks, report)
+    except StoreUnavailableError as exc:
+        report.error = str(exc)
+        logger.error("indexing stopped: %s", exc)
+        done = {result.path for result in report.files}
+        for task in tasks:
+            if str(task.path) not in done:
+                record(FileResult(str(task.path), "failed", reason="not written: " + str(exc)))
     order = {str(path): i for i, path in enumerate(files)}
     report.files.sort(key=lambda result: order.get(result.path, len(order)))
     report.seconds = time.perf_counter() - started
     logger.info("%s", report.summary())
     return report
+
+
+def _write_all(
+    tasks: list[Task],
+    targets: dict[str, Encoder],
+    store: VectorStore,
+    options: IndexOptions,
+    report: IndexReport,
+    record: Callable[[FileResult], None],
+) -> None:
+    """Partition ``tasks`` and write what changed, one encoded batch in flight."""
+    writer = _BatchWriter(targets, store, report, record)
+    pending: list[_Pending] = []
+    try:
+        with closing(_partitioned(tasks, options)) as outcomes:
+            for outcome in outcomes:
+                path = outcome.task.path
+                if outcome.error:
+                    record(FileResult(str(path), "failed", reason=outcome.error))
+                elif not outcome.chunks:
+                    record(FileResult(str(path), "skipped", reason="no text found"))
+                else:
+                    item = _plan(outcome, targets, store)
+                    if not any(item.new.values()) and not any(item.stale.values()):
+                        record(FileResult(str(path), "unchanged", item.chunks))
+                        continue
+                    pending.append(item)
+                    if sum(len(c) for p in pending for c in p.new.values()) >= options.batch_chunks:
+                        writer.submit(pending)
+                        pending = []
+        writer.submit(pending)
+        writer.drain()
+    finally:
+        writer.shutdown()
 
 
 class _BatchWriter:
@@ -152,11 +177,13 @@ class _BatchWriter:
         if items:
             self._future = self._executor.submit(self._write, items)
 
-    def close(self) -> None:
-        try:
-            self._wait()
-        finally:
-            self._executor.shutdown(wait=True)
+    def drain(self) -> None:
+        """Wait for the batch in flight; re-raises its error."""
+        self._wait()
+
+    def shutdown(self) -> None:
+        """Stop the thread after the batch in flight, without raising."""
+        self._executor.shutdown(wait=True)
 
     def _wait(self) -> None:
         if self._future is not None:

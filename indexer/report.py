@@ -31,6 +31,7 @@ class IndexReport:
     chunks_deleted: int = 0
     pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    error: str = ""  # why the run stopped early (store unreachable); empty when it finished
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -42,9 +43,10 @@ class IndexReport:
 
     def summary(self) -> str:
         counts = ", ".join(f"{self.count(s)} {s}" for s in STATUSES)
+        stopped = f"; STOPPED: {self.error}" if self.error else ""
         return (
             f"{len(self.files)} files: {counts}; {self.chunks_written} chunks written, "
-            f"{self.chunks_deleted} deleted in {self.seconds:.1f}s"
+            f"{self.chunks_deleted} deleted in {self.seconds:.1f}s{stopped}"
         )
 
     def table(self, max_rows: int = 50) -> str:

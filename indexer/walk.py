@@ -17,7 +17,8 @@ def iter_files(
     kept when they match one ``include`` glob (if any) and no ``exclude`` glob, both
     matched against the path relative to that directory. Hidden files and folders
     (``.git``, ``.venv``) are passed over, and symlinked folders are not followed, so
-    symlink loops cannot trap the walk. ``FileNotFoundError`` for a missing path.
+    symlink loops cannot trap the walk; broken or looping file links are yielded so the
+    report can name them. ``FileNotFoundError`` for a missing path.
     """
     for root in paths:
         if not root.exists():
@@ -30,8 +31,8 @@ def iter_files(
             for filename in sorted(filenames):
                 path = Path(dirpath) / filename
                 rel = path.relative_to(root).as_posix()
-                if filename.startswith(".") or not path.is_file():
-                    continue
+                if filename.startswith(".") or not (path.is_file() or path.is_symlink()):
+                    continue  # devices, FIFOs and sockets are never read
                 if include and not any(fnmatch.fnmatch(rel, g) for g in include):
                     continue
                 if any(fnmatch.fnmatch(rel, g) for g in exclude):

@@ -96,3 +96,31 @@ def test_a_file_that_turns_bad_keeps_its_indexed_chunks(tmp_path):
 def test_index_options_validate(bad):
     with pytest.raises(ValueError):
         IndexOptions(**bad)
+
+
+def test_milvus_going_away_mid_run_stops_with_a_clear_report(tmp_path):
+    from indexer.lite_server import running_lite_server
+    from indexer.stores.milvus import MilvusStore
+
+    files = list(iter_files([_corpus(tmp_path / "docs", n=8)]))
+    server = running_lite_server(tmp_path / "served.db")
+    uri = server.__enter__()
+    store = MilvusStore(uri, retry_delays=(0.1, 0.2))
+    stopped = []
+
+    def stop_server_after_first_file(result, _written):
+        if result.status == "indexed" and not stopped:
+            stopped.append(result.path)
+            server.__exit__(None, None, None)
+
+    options = IndexOptions(chunking=SMALL, workers=0, batch_chunks=1)
+    report = index_files(
+        files, [KeywordEncoder(VOCAB)], store, "docs", options, stop_server_after_first_file
+    )
+    assert stopped, "the server was never stopped"
+    assert "unreachable after 3 attempts" in report.error
+    statuses = {f.path: f.status for f in report.files}
+    assert statuses[stopped[0]] == "indexed"
+    assert len(report.files) == len(files)
+    assert all(f.reason.startswith("not written") for f in report.files if f.status == "failed")
+    assert report.count("failed") >= 1 and "STOPPED" in report.summary()

@@ -11,10 +11,11 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -48,6 +49,8 @@ QUERY_BATCH = 4096
 QUERY_WINDOW = 16384
 HNSW_PARAMS = {"M": 16, "efConstruction": 200}
 CALL_TIMEOUT_S = 60.0
+RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+T = TypeVar("T")
 
 
 #: gRPC's C core logs keepalive chatter between pymilvus and Milvus Lite's server thread.
@@ -74,15 +77,19 @@ def _holder_file(db_path: Path) -> Path:
 class MilvusStore:
     """A :class:`~indexer.stores.base.VectorStore` over ``pymilvus.MilvusClient``."""
 
-    def __init__(self, uri: str, token: str = "") -> None:
+    def __init__(
+        self, uri: str, token: str = "", retry_delays: Sequence[float] = RETRY_DELAYS_S
+    ) -> None:
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
         if not logging.getLogger("distilsearch").isEnabledFor(logging.DEBUG):
             quiet_client_logs()
         self.uri = uri
+        self.retry_delays = tuple(retry_delays)
         self.is_server = _is_server(uri)
         self._loaded: set[str] = set()
+        self._known: dict[str, CollectionInfo] = {}
         self._lock = threading.Lock()
         if not self.is_server:
             Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -139,24 +146,25 @@ class MilvusStore:
         if name in self._loaded:
             return
         with self._lock:
-            state = str(self._client.get_load_state(name).get("state", ""))
+            state = str(self._retrying(self._client.get_load_state, name).get("state", ""))
             if "Loaded" not in state or "NotLoad" in state:
-                self._client.load_collection(name)
+                self._retrying(self._client.load_collection, name)
             self._loaded.add(name)
 
     def collection_info(self, name: str) -> CollectionInfo | None:
-        if not self._client.has_collection(name):
+        if not self._retrying(self._client.has_collection, name):
             return None
-        props = self._client.describe_collection(name).get("properties", {})
+        props = self._retrying(self._client.describe_collection, name).get("properties", {})
         raw = props.get(META_PROPERTY)
         return CollectionInfo.from_json(raw) if raw else None
 
     def list_collections(self) -> list[str]:
-        return sorted(self._client.list_collections())
+        return sorted(self._retrying(self._client.list_collections))
 
     def drop(self, name: str) -> None:
-        self._client.drop_collection(name)
+        self._retrying(self._client.drop_collection, name)
         self._loaded.discard(name)
+        self._known.pop(name, None)
 
     # -- data --------------------------------------------------------------------------
 
@@ -174,7 +182,7 @@ class MilvusStore:
                     strict=True,
                 )
             ]
-            self._client.upsert(name, rows, timeout=CALL_TIMEOUT_S)
+            self._retrying(self._client.upsert, name, rows, timeout=CALL_TIMEOUT_S)
         return len(chunks)
 
     def delete(self, name: str, ids: Sequence[str]) -> int:
@@ -182,7 +190,7 @@ class MilvusStore:
         ids = list(ids)
         for start in range(0, len(ids), WRITE_BATCH):
             expr = ids_expression(ids[start : start + WRITE_BATCH])
-            self._client.delete(name, filter=expr, timeout=CALL_TIMEOUT_S)
+            self._retrying(self._client.delete, name, filter=expr, timeout=CALL_TIMEOUT_S)
         return len(ids)
 
     def search(
@@ -191,7 +199,8 @@ class MilvusStore:
         info = self._require(name)
         check_top_k(top_k)
         queries = check_vectors(vectors, info.dim, "query vectors")
-        results = self._client.search(
+        results = self._retrying(
+            self._client.search,
             name,
             data=queries.tolist(),
             anns_field=VECTOR_FIELD,
@@ -208,7 +217,8 @@ class MilvusStore:
 
     def count(self, name: str, filters: Filters | None = None) -> int:
         self._require(name)
-        rows = self._client.query(
+        rows = self._retrying(
+            self._client.query,
             name,
             filter=build_expression(filters),
             output_fields=["count(*)"],
@@ -223,8 +233,13 @@ class MilvusStore:
         """All rows matching ``filters``: one plain query when they fit, else an iterator."""
         self._require(name)
         expr = build_expression(filters)
-        rows = self._client.query(
-            name, filter=expr, output_fields=fields, limit=QUERY_WINDOW, timeout=CALL_TIMEOUT_S
+        rows = self._retrying(
+            self._client.query,
+            name,
+            filter=expr,
+            output_fields=fields,
+            limit=QUERY_WINDOW,
+            timeout=CALL_TIMEOUT_S,
         )
         if len(rows) < QUERY_WINDOW:
             return list(rows)
@@ -243,15 +258,50 @@ class MilvusStore:
             iterator.close()
         return rows
 
+    def _retrying(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a client call, retrying with backoff while the server is unreachable.
+
+        Raises :class:`StoreUnavailableError` once the delays are used up; other errors
+        (bad expressions, schema mismatches) are raised at once.
+        """
+        from pymilvus.exceptions import MilvusException
+
+        for attempt, delay in enumerate((*self.retry_delays, None), 1):
+            try:
+                return call(*args, **kwargs)
+            except MilvusException as exc:
+                if not _is_unavailable(exc):
+                    raise
+                if delay is None:
+                    raise StoreUnavailableError(
+                        f"Milvus at {self.uri} is unreachable after {attempt} attempts "
+                        f"over {sum(self.retry_delays):.0f}s: {exc.message}"
+                    ) from exc
+                logger.warning("Milvus unreachable (%s); retrying in %.1fs", exc.message, delay)
+                time.sleep(delay)
+        raise AssertionError("unreachable")
+
     def _require(self, name: str) -> CollectionInfo:
-        info = self.collection_info(name)
+        """The collection's record, looked up once per store (saves two RPCs per call)."""
+        info = self._known.get(name)
         if info is None:
-            raise KeyError(f"collection {name!r} does not exist at {self.uri}; index first")
-        self._ensure_loaded(name)
+            info = self.collection_info(name)
+            if info is None:
+                raise KeyError(f"collection {name!r} does not exist at {self.uri}; index first")
+            self._ensure_loaded(name)
+            self._known[name] = info
         return info
 
     def close(self) -> None:
         self._client.close()
+
+
+def _is_unavailable(exc: Exception) -> bool:
+    """True for connection failures (worth retrying), False for request errors."""
+    text = str(getattr(exc, "message", exc)).lower()
+    return getattr(exc, "code", None) == 2 or any(
+        word in text for word in ("unavailable", "connect", "deadline exceeded", "timed out")
+    )
 
 
 def _clip_bytes(value: str, limit: int) -> str:
