@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export UNSTRUCTURED_DISABLE_NOTICE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench reliability system-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,19 @@ $(STAMP): pyproject.toml constraints.txt
 demo: $(STAMP)
 	$(BIN)/distilsearch demo
 
-## test: the whole test suite, offline (slow tests included)
-test: $(STAMP)
+## system-deps: Debian chromium (browser tests) and docker-compose (compose validation)
+system-deps:
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "not root: install$$missing yourself (their tests are skipped)"; fi; \
+	fi
+
+## test: the whole test suite, offline (slow and browser tests included)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -38,6 +49,12 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/spacy_choice.py
+	$(BIN)/python benchmarks/chunking_choice.py
+	$(BIN)/python benchmarks/index_bench.py
+
+## reliability: regenerate docs/reliability.md (hostile files, injection, SIGKILL, load)
+reliability: $(STAMP) system-deps
+	$(BIN)/python benchmarks/reliability_report.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from email.message import EmailMessage
 from pathlib import Path
+
+from indexer.pipeline import IndexOptions
+from indexer.sniff import Limits
 
 
 def pdf_bytes(pages: list[str]) -> bytes:
@@ -163,3 +167,60 @@ def write_every_type(folder: Path) -> dict[str, Path]:
     files["pptx"] = pptx(folder / "deck.pptx", [("Tides", "The moon's pull causes tides.")])
     files["epub"] = epub(folder / "book.epub", "# Chapter one\n\nOwls hunt silently at dusk.\n")
     return files
+
+
+GOOD_NEIGHBOURS = {
+    "good one.md": "# Rivers\n\nThe river floods the valley each spring.\n",
+    "ünïcödé.txt": "Notes about a mountain pass and its weather.\n",
+    "dots..in..name.txt": "A forest path winds between old oaks.\n",
+}
+
+
+#: Options the hostile folder is indexed with: a 4 MiB size limit, a 4 s per-file timeout.
+HOSTILE_OPTIONS = IndexOptions(limits=Limits(max_file_bytes=4 * 2**20), workers=1, timeout_s=4)
+
+
+def write_hostile_folder(root: Path) -> dict[str, str]:
+    """Write hostile files beside good ones; return name -> expected status (``a|b``: either)."""
+    root.mkdir(parents=True)
+    for name, text in GOOD_NEIGHBOURS.items():
+        (root / name).write_text(text)
+    expected = {}
+    (root / "zero.txt").write_bytes(b"")
+    expected["zero.txt"] = "skipped"
+    (root / "junk.txt").write_bytes(os.urandom(4096).replace(b"\n", b"\x00"))
+    expected["junk.txt"] = "failed"
+    (root / "junk.pdf").write_bytes(b"\x00\xff" * 2048)
+    expected["junk.pdf"] = "failed"
+    (root / "junk.docx").write_bytes(b"PK\x03\x04" + os.urandom(2048))
+    expected["junk.docx"] = "failed"
+    (root / "truncated.pdf").write_bytes(pdf_bytes(["cut here"])[:70])
+    expected["truncated.pdf"] = "failed"
+    encrypted_pdf(root / "encrypted.pdf", "locked text")
+    expected["encrypted.pdf"] = "failed"
+    zip_bomb_docx(root / "bomb.docx")
+    expected["bomb.docx"] = "failed"
+    (root / "huge.txt").write_bytes(b"x" * (5 * 2**20))
+    expected["huge.txt"] = "failed"  # over the test's 4 MiB limit
+    paragraphs = (
+        f"Paragraph {i}: " + f"river bend {i} and reach {i * 7}. " * 40 for i in range(2400)
+    )
+    (root / "slow.txt").write_text("\n\n".join(paragraphs))
+    expected["slow.txt"] = "failed"  # per-file timeout
+    os.symlink(root / "self-loop.txt", root / "self-loop.txt")
+    expected["self-loop.txt"] = "failed"
+    os.symlink(root, root / "loop-dir")  # a folder loop: never followed
+    # odd but legitimate text: indexed, and never leaking what it references
+    (root / "xxe.xml").write_text(
+        '<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        "<d><i>Kites fly over the river. &x;</i></d>"
+    )
+    (root / "utf16.txt").write_bytes("Glaciers and river ice.\n".encode("utf-16"))
+    (root / "bad-utf8.txt").write_bytes(b"river \xff\xfe\xc3\x28 text \xe2\x82\xac end\n")
+    raw_name = os.fsdecode(b"latin1-\xe9.txt")  # a file name that is not UTF-8
+    (root / raw_name).write_text("The desert at noon.\n")
+    for name in [*GOOD_NEIGHBOURS, "xxe.xml", "utf16.txt", "bad-utf8.txt", raw_name]:
+        expected[name] = "indexed"
+    (root / "deep.html").write_text("<html><body>" + "<div>" * 5000 + "owls" + "</div>" * 5000)
+    expected["deep.html"] = "indexed|skipped"  # the parser's depth limit may drop the text
+    return expected
