@@ -45,6 +45,13 @@ CONFIGS = {
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1500)
+    parser.add_argument(
+        "--configs",
+        nargs="*",
+        default=list(CONFIGS),
+        choices=list(CONFIGS),
+        help="run only these (results merge into the saved JSON)",
+    )
     args = parser.parse_args()
     data = load_beir(SCIFACT)
     judged = {d for docs in data.qrels.values() for d in docs}
@@ -60,7 +67,8 @@ def main() -> None:
             if doc_id in keep:
                 paths[doc_id] = Path(tmp) / f"{len(paths)}.txt"
                 paths[doc_id].write_text(f"{title}\n\n{text}\n")
-        for label, config in CONFIGS.items():
+        for label in args.configs:
+            config = CONFIGS[label]
             started = time.perf_counter()
             owners, texts = [], []
             for doc_id, path in paths.items():
@@ -89,7 +97,12 @@ def main() -> None:
             )
             print(rows[-1], flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "chunking_choice.json").write_text(json.dumps(rows, indent=2) + "\n")
+    saved = RESULTS / "chunking_choice.json"
+    earlier = json.loads(saved.read_text()) if saved.exists() else []
+    fresh = {r["config"] for r in rows}
+    rows = [r for r in earlier if r["config"] not in fresh and r["docs"] == len(keep)] + rows
+    rows.sort(key=lambda r: list(CONFIGS).index(r["config"]))
+    saved.write_text(json.dumps(rows, indent=2) + "\n")
     lines = ["| chunking | chunks/doc | nDCG@10 | recall@100 |", "|---|---|---|---|"]
     lines += [
         f"| {r['config']} | {r['chunks_per_doc']} | {r['ndcg@10']} | {r['recall@100']} |"

@@ -119,11 +119,35 @@ def _cmd_search(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    """Django docs -> distilled student (bounded, reused) -> index with student and teacher."""
     from indexer.demo_corpus import fetch_django_docs
 
     docs = fetch_django_docs(settings.data_dir / "demo")
-    parser, _ = build_parser()
-    index_args = parser.parse_args(["index", str(docs), "--include", "*.txt"])
+    parser, handlers = build_parser()
+    encoders = "teacher"
+    if args.distill_minutes > 0 and "distill" in handlers:
+        student = settings.models_dir / "student"
+        distill_args = parser.parse_args(
+            [
+                "distill",
+                "--teacher",
+                "all-MiniLM-L6-v2",
+                "--data",
+                str(docs),
+                "--out",
+                str(student),
+                "--max-minutes",
+                str(args.distill_minutes),
+                "--reuse",
+            ]
+        )
+        status = handlers["distill"](distill_args, settings)
+        if status != EXIT_OK:
+            return status
+        encoders = "teacher,student"
+    index_args = parser.parse_args(
+        ["index", str(docs), "--include", "*.txt", "--encoders", encoders]
+    )
     status = _cmd_index(index_args, settings)
     if status not in (EXIT_OK, EXIT_SOME_FILES_FAILED) or args.no_serve:
         return status
@@ -256,6 +280,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         p.add_argument("--port", type=int, default=8501)
         if name == "demo":
             p.add_argument("--no-serve", action="store_true", help="index only")
+            p.add_argument(
+                "--distill-minutes",
+                type=float,
+                default=10.0,
+                help="budget for distilling the demo student (0 = teacher only; an existing "
+                "student in the models dir is reused)",
+            )
         _common(p)
     handlers["demo"], handlers["serve"] = _cmd_demo, _cmd_serve
 
