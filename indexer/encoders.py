@@ -67,10 +67,19 @@ class SentenceTransformerEncoder:
     def __init__(self, name: str, model_dir: Path, config: EncoderConfig | None = None) -> None:
         from sentence_transformers import SentenceTransformer  # slow import: keep it lazy
 
+        from distill.int8 import is_int8_export
+
         self.name = name
         self.model_dir = Path(model_dir)
         self.config = config or EncoderConfig()
-        self._model = SentenceTransformer(str(self.model_dir), device=self.config.device)
+        # The int8 student's quantizing module is a class of this package (distill.int8_module);
+        # sentence-transformers only loads custom module classes with trust_remote_code, and
+        # nothing from the model folder itself is executed.
+        self._model = SentenceTransformer(
+            str(self.model_dir),
+            device=self.config.device,
+            trust_remote_code=is_int8_export(self.model_dir),
+        )
         self._model.max_seq_length = self.config.max_seq_length
         self.dim = int(self._model.get_embedding_dimension())
         self.fingerprint = fingerprint(self.model_dir)

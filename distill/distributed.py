@@ -1,0 +1,107 @@
+"""Data parallelism under ``torchrun`` and mixed precision on GPU.
+
+``torchrun --nproc-per-node N -m distill.cli ...`` sets ``WORLD_SIZE``/``RANK``/
+``LOCAL_RANK``; :func:`setup` then joins the process group (gloo on CPU, NCCL on GPU).
+Each rank trains on its own shard of the batches; DDP averages the gradients, so every
+rank holds the same weights after each step. Rank 0 alone writes checkpoints and exports.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from dataclasses import dataclass, field
+
+import torch
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DistContext:
+    """Where this process sits: ``rank`` of ``world`` on ``device``."""
+
+    rank: int = 0
+    world: int = 1
+    device: torch.device = field(default_factory=lambda: torch.device("cpu"))
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+    @property
+    def distributed(self) -> bool:
+        return self.world > 1
+
+
+def setup(device: str | None = None) -> DistContext:
+    """Join the process group when launched by ``torchrun``; a single process otherwise."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    wanted = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if world <= 1:
+        return DistContext(0, 1, torch.device(wanted))
+    import torch.distributed as dist
+
+    rank = int(os.environ["RANK"])
+    local_rank = int(os.environ.get("LOCAL_RANK", rank))
+    if wanted == "cuda":
+        torch.cuda.set_device(local_rank)
+        dev = torch.device("cuda", local_rank)
+    else:
+        dev = torch.device("cpu")
+    if not dist.is_initialized():
+        dist.init_process_group(backend="nccl" if dev.type == "cuda" else "gloo")
+    logger.info("rank %d/%d on %s", rank, world, dev)
+    return DistContext(rank, world, dev)
+
+
+def wrap(model: torch.nn.Module, ctx: DistContext) -> torch.nn.Module:
+    """DDP around ``model`` when distributed (unused weights, e.g. an idle MLM head, allowed)."""
+    if not ctx.distributed:
+        return model
+    from torch.nn.parallel import DistributedDataParallel
+
+    ids = [ctx.device.index] if ctx.device.type == "cuda" else None
+    return DistributedDataParallel(model, device_ids=ids, find_unused_parameters=True)
+
+
+def agree_max(values: list[float], ctx: DistContext) -> list[float]:
+    """Element-wise max over ranks (training progress and the stop flag must agree)."""
+    if not ctx.distributed:
+        return values
+    import torch.distributed as dist
+
+    tensor = torch.tensor(values, dtype=torch.float64, device=ctx.device)
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
+    return tensor.tolist()
+
+
+def barrier(ctx: DistContext) -> None:
+    if ctx.distributed:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+def cleanup(ctx: DistContext) -> None:
+    if ctx.distributed:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def autocast(device: torch.device) -> contextlib.AbstractContextManager:
+    """bf16 autocast on GPUs that have it, fp16 on older ones, nothing on CPU."""
+    if device.type != "cuda":
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast(device_type="cuda", dtype=dtype)
+
+
+def grad_scaler(device: torch.device) -> torch.amp.GradScaler | None:
+    """A loss scaler for fp16 autocast (bf16 and fp32 need none)."""
+    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+        return torch.amp.GradScaler("cuda")
+    return None

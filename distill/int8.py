@@ -1,0 +1,53 @@
+"""int8 student: what the folder looks like and how its encoder is quantized (import-light).
+
+The folder holds fp16 weights in ``0_Int8Transformer/`` and, in ``modules.json``, the
+module type ``distill.int8_module.Int8Transformer``. On load the encoder is cast to fp32 and
+``torch.ao.quantization.quantize_dynamic`` turns its ``nn.Linear`` layers into int8
+(weights int8, activations quantized per batch). Feed-forward output projections can stay
+in fp32 (``skip``), which measured far better fidelity for MPNet students.
+
+sentence-transformers >= 6 imports module classes outside its own namespace only with
+``trust_remote_code=True``; :func:`is_int8_export` tells a loader when this folder is ours
+(the class comes from this installed package; nothing is fetched or read from the folder).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+CONFIG_NAME = "int8_config.json"
+MODULE_DIR = "0_Int8Transformer"
+CLASS_REF = "distill.int8_module.Int8Transformer"
+
+
+def is_int8_export(model_dir: Path) -> bool:
+    """True for a folder written by :func:`distill.export.export_int8` (cheap: reads JSON)."""
+    modules = Path(model_dir) / "modules.json"
+    if not modules.is_file():
+        return False
+    try:
+        return any(m.get("type") == CLASS_REF for m in json.loads(modules.read_text()))
+    except (json.JSONDecodeError, AttributeError):
+        return False
+
+
+#: Regex for the feed-forward output projections (BERT and MPNet naming).
+FFN_OUTPUT = r"layer\.\d+\.output\.dense$"
+
+
+def quantize_encoder(encoder, skip: tuple[str, ...] = ()):
+    """Dynamic int8 quantization of every ``nn.Linear`` whose name matches no regex in ``skip``."""
+    import torch
+
+    encoder = encoder.float().eval()
+    names = {
+        name
+        for name, module in encoder.named_modules()
+        if isinstance(module, torch.nn.Linear) and not any(re.search(p, name) for p in skip)
+    }
+    return torch.ao.quantization.quantize_dynamic(encoder, names, dtype=torch.qint8)
