@@ -1,41 +1,30 @@
-"""distilsearch — the search page. Run with ``distilsearch serve``."""
+"""distilsearch — the web UI. Run with ``distilsearch serve``.
+
+A multipage app (``st.navigation``): each page is its own script under ``views/``
+(runnable on its own) and gets the process-wide ``SearchService`` from
+:mod:`search_app.resources`. The folder is not called ``pages/``: Streamlit would also
+route a ``pages/`` folder by itself, and a page opened by URL would then run without
+this script (no navigation, no page config).
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
-from search_app.components import escape_markdown, render_results
-from search_app.resources import get_service
+PAGES = Path(__file__).resolve().parent / "views"
 
-st.set_page_config(page_title="distilsearch", page_icon="🔎", layout="wide")
-st.title("distilsearch")
-st.caption("Semantic search over your documents with a BERT teacher or its distilled student.")
-
-try:
-    service = get_service()
-    encoders = service.indexed_encoders()
-except Exception as exc:  # the store may be locked or unreachable: say so, don't crash
-    st.error(f"Cannot open the index: {escape_markdown(str(exc))}")
-    st.stop()
-
-if not encoders:
-    st.info("Nothing is indexed yet. Run `distilsearch index PATH` (or `make demo`) first.")
-    st.stop()
-
-with st.form("search"):
-    query = st.text_input("Query", placeholder="how do I write a custom template filter?")
-    left, right = st.columns([3, 1])
-    encoder = left.selectbox("Encoder", encoders, index=0)
-    top_k = right.slider("Top k", min_value=1, max_value=50, value=10)
-    submitted = st.form_submit_button("Search", type="primary")
-
-if submitted and query.strip():
-    try:
-        with st.spinner("Searching…"):
-            result = service.search(query, encoder=encoder, top_k=top_k)
-    except (ValueError, KeyError) as exc:
-        st.error(escape_markdown(str(exc.args[0] if exc.args else exc)))
-    else:
-        render_results(result)
-elif submitted:
-    st.warning("Type a query first.")
+st.set_page_config(page_title="distilsearch", page_icon=":material/search:", layout="wide")
+navigation = st.navigation(
+    [
+        st.Page(PAGES / "search.py", title="Search", icon=":material/search:", default=True),
+        st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page(PAGES / "ask.py", title="Ask", icon=":material/question_answer:"),
+        st.Page(PAGES / "evaluate.py", title="Evaluate", icon=":material/analytics:"),
+        st.Page(PAGES / "index.py", title="Index", icon=":material/folder_open:"),
+    ]
+)
+with st.sidebar:
+    st.caption("Semantic search with a BERT teacher and its distilled student.")
+navigation.run()

@@ -1,20 +1,48 @@
-"""Rendering helpers for the UI; retrieved text always goes out escaped."""
+"""Rendering helpers shared by the pages; retrieved text always goes out escaped.
+
+Chunk text reaches the page only through ``st.text`` (plain text) or Markdown built
+with :func:`escape_markdown` (every Markdown/HTML-significant character escaped), never
+with ``unsafe_allow_html``.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import streamlit as st
 
-from search_app.service import SearchResult
+from indexer.chunking import file_type_of
+from indexer.stores.base import Filters
+from indexer.types import Hit
+from search_app.resources import get_service
+from search_app.results import SearchResult
+from search_app.service import SearchService
+from search_app.text import Highlight
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:=^\"'%@/])")
+#: Seconds a page waits for the source list before showing the form without it.
+FILTER_WAIT_S = 2.0
+NOTHING_INDEXED = (
+    "Nothing is indexed yet. Run `distilsearch index PATH` (or `make demo`) first, "
+    "or upload files on the **Index** page."
+)
 
 
 def escape_markdown(text: str) -> str:
     """``text`` with every Markdown/HTML-significant character backslash-escaped."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def code_span(text: str) -> str:
+    """Text for inside a Markdown code span (escapes are literal there): no backticks."""
+    return text.replace("`", "'").replace("\n", " ")
 
 
 def short_source(source: str, keep_parts: int = 3) -> str:
@@ -23,18 +51,137 @@ def short_source(source: str, keep_parts: int = 3) -> str:
     return "/".join(parts[-keep_parts:]) if len(parts) > keep_parts else source
 
 
-def render_results(result: SearchResult) -> None:
-    """Ranked hits: rank, score, source, section, page, then the chunk text (escaped)."""
-    st.caption(
-        f"{len(result.hits)} hits from `{escape_markdown(result.collection)}` — "
-        f"{result.encode_ms:.0f} ms encode + {result.search_ms:.0f} ms search"
+def format_bytes(size: int | None) -> str:
+    if size is None:
+        return "n/a"
+    value = float(size)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def error_message(exc: BaseException) -> str:
+    """What to tell the user about ``exc`` (KeyError's quotes dropped)."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    return str(exc) or type(exc).__name__
+
+
+def attempt(action: Callable[[], T]) -> T | None:
+    """Run ``action``; on failure show the reason (escaped) and return None."""
+    try:
+        return action()
+    except (ValueError, KeyError, RuntimeError, OSError) as exc:
+        logger.info("user-facing error: %s", exc)
+        st.error(escape_markdown(error_message(exc)))
+    except Exception as exc:  # an unexpected failure still gets a message, not a traceback
+        logger.exception("unexpected error")
+        st.error(f"Unexpected error: {escape_markdown(type(exc).__name__)}: "
+                 f"{escape_markdown(str(exc))}")  # fmt: skip
+    return None
+
+
+def require_service() -> SearchService:
+    """The process-wide service; on failure (locked or unreachable store) explain and stop."""
+    try:
+        return get_service()
+    except Exception as exc:  # the store may be locked or unreachable: say so, don't crash
+        st.error(f"Cannot open the index: {escape_markdown(error_message(exc))}")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+
+
+def indexed_or_stop(service: SearchService) -> list[str]:
+    """The indexed encoders; an empty index shows how to start and stops the page."""
+    encoders = attempt(service.indexed_encoders)
+    if encoders is None:
+        st.stop()
+    if not encoders:
+        st.info(NOTHING_INDEXED)
+        st.stop()
+    return encoders
+
+
+def missing_encoders_note(service: SearchService) -> None:
+    """One caption naming the registry encoders that cannot be searched yet, and why."""
+    missing = attempt(service.missing_encoders) or {}
+    if missing:
+        notes = (f"**{escape_markdown(n)}**: {escape_markdown(how)}" for n, how in missing.items())
+        st.caption(" · ".join(notes))
+
+
+def default_index(options: list[str], preferred: list[str]) -> int:
+    """Index of the first ``preferred`` name present in ``options`` (else 0)."""
+    return next((options.index(p) for p in preferred if p in options), 0)
+
+
+def filter_inputs(service: SearchService, encoders: list[str], key: str) -> Filters | None:
+    """Source and file-type pickers (inside a form); values go to the store's escaper.
+
+    The options come from the default encoder's collection, without waiting: on a large
+    index the list is fetched in the background and appears on a later run.
+    """
+    encoder = encoders[default_index(encoders, [service.settings.encoder])]
+    sources = attempt(lambda: service.library.sources(encoder, wait=FILTER_WAIT_S))
+    with st.expander("Filters"):
+        if sources is None:
+            st.caption("Listing the indexed sources… they appear here on your next search.")
+            sources = {}
+        chosen = st.multiselect(
+            "Source", sorted(sources), format_func=short_source, key=f"{key}_src"
+        )
+        types = sorted({file_type_of(Path(source)) for source in sources})
+        kinds = st.multiselect("File type", types, key=f"{key}_type")
+    filters: dict[str, list[str]] = {}
+    if chosen:
+        filters["source"] = list(chosen)
+    if kinds:
+        filters["file_type"] = list(kinds)
+    return filters or None
+
+
+def hit_header(rank: int, hit: Hit) -> str:
+    """``**1.** score `0.812` · docs/x.md · § Section · page 3`` (escaped)."""
+    where = escape_markdown(short_source(hit.source))
+    section = f" · § {escape_markdown(hit.section)}" if hit.section else ""
+    page = f" · page {hit.page}" if hit.page >= 0 else ""
+    return f"**{rank}.** score `{hit.score:.3f}` · {where}{section}{page}"
+
+
+def highlighted_markdown(highlight: Highlight) -> str:
+    """The sentences, escaped, the best ones in bold."""
+    return " ".join(
+        f"**{escape_markdown(s)}**" if i in highlight.best else escape_markdown(s)
+        for i, s in enumerate(highlight.sentences)
     )
-    if not result.hits:
-        st.info("No matching chunks. Try other words, or index more documents.")
-    for rank, hit in enumerate(result.hits, 1):
-        with st.container(border=True):
-            where = escape_markdown(short_source(hit.source))
-            section = f" · § {escape_markdown(hit.section)}" if hit.section else ""
-            page = f" · page {hit.page}" if hit.page >= 0 else ""
-            st.markdown(f"**{rank}.** score `{hit.score:.3f}` · {where}{section}{page}")
+
+
+def render_hit(rank: int, hit: Hit, highlight: Highlight | None = None) -> None:
+    with st.container(border=True):
+        st.markdown(hit_header(rank, hit))
+        if highlight is not None and highlight.best:
+            st.markdown(highlighted_markdown(highlight))
+            with st.expander("Full chunk text"):
+                st.text(hit.text)
+        else:
             st.text(hit.text)
+
+
+def timing_caption(result: SearchResult) -> str:
+    extra = f" (+ {result.highlight_ms:.0f} ms highlighting)" if result.highlights else ""
+    return (
+        f"{len(result.hits)} hits from `{code_span(result.collection)}` — "
+        f"{result.encode_ms:.0f} ms encode + {result.search_ms:.0f} ms search = "
+        f"**{result.total_ms:.0f} ms**{extra}"
+    )
+
+
+def render_results(result: SearchResult) -> None:
+    """Ranked hits: rank, score, source, section, page, then the text (escaped)."""
+    st.caption(timing_caption(result))
+    if not result.hits:
+        st.info("No matching chunks. Try other words, fewer filters, or index more documents.")
+    for rank, hit in enumerate(result.hits, 1):
+        render_hit(rank, hit, result.highlights.get(hit.id))

@@ -1,0 +1,357 @@
+"""End-to-end query latency through ``SearchService`` (encode + search + fetch), student
+vs teacher, at several collection sizes, on the embedded default (Milvus Lite by file).
+
+Encoding 100k chunks with a real model on two cores takes hours, so the collections
+hold synthetic unit vectors (seeded) carrying real text payloads (SciFact abstracts cut
+to 1000 characters, the UI's chunk size); the queries are real SciFact claims encoded
+for real. Latency depends on how many vectors there are, their dimension and what each
+hit carries back, not on what they mean. Configurations:
+
+* ``service/<encoder> @<n>t``: ``SearchService.search`` as the UI calls it, torch at
+  ``n`` threads (the number the target is about); ``encode/...``: query encoding alone;
+* ``store/search+fetch``: ``MilvusStore.search`` with a precomputed vector (all fields);
+  ``store/search-ids``: ids and scores only; ``store/search-ids+query``: ids, then a
+  ``query`` by id for the fields; ``store/search+fetch+filter``: a ``source`` filter.
+
+The student is ``models/student`` when it exists, else a stand-in: the teacher cut to
+layers (0, 2, 4), untrained (its speed, not its quality; labelled so in the output).
+
+``--engine-probe`` times another Milvus Lite engine on the same synthetic rows and the
+query vectors the main run saved, with only ``pymilvus`` and ``numpy`` (run it from a
+separate venv; see docs/results/query_latency.md).
+
+    .venv/bin/python benchmarks/query_latency.py [--sizes 5000,100000] [--queries 200]
+    /tmp/lite25/bin/python benchmarks/query_latency.py --engine-probe \
+        --out docs/results/query_latency_lite251.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as md
+import json
+import os
+import shutil
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+SCIFACT = REPO.parent / "shared" / "data" / "scifact"
+TARGET = {"p50_ms": 25.0, "p95_ms": 50.0}
+PROBE_FILTER = 'source == "synthetic/doc7.txt"'
+FIELDS = ["text", "source", "file_type", "section", "page", "chunk_index", "content_hash"]
+
+
+def load_texts(n_queries: int) -> tuple[list[str], list[str]]:
+    """(chunk texts, query texts): SciFact when present, else the test docs."""
+    if not (SCIFACT / "corpus.jsonl").is_file():
+        docs = sorted((REPO / "tests" / "data" / "docs").iterdir())
+        return [p.read_text()[:1000] for p in docs], ["caching", "signals", "template filters"]
+    with (SCIFACT / "corpus.jsonl").open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for _, line in zip(range(5000), handle, strict=False)]
+    with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
+        queries = [
+            json.loads(line)["text"] for _, line in zip(range(n_queries), handle, strict=False)
+        ]
+    return [f"{r.get('title', '')} {r.get('text', '')}".strip()[:1000] for r in rows], queries
+
+
+def stats(samples: list[float]) -> dict[str, float]:
+    a = np.asarray(samples)
+    return {
+        "p50_ms": round(float(np.percentile(a, 50)), 2),
+        "p95_ms": round(float(np.percentile(a, 95)), 2),
+        "mean_ms": round(float(a.mean()), 2),
+        "n": len(samples),
+    }
+
+
+def timed(fn, items) -> list[float]:
+    out = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def synthetic(size: int, dim: int, texts: list[str], start: int, n: int):
+    """Rows ``start..start+n`` of the seeded synthetic collection: (vectors, metadata)."""
+    rng = np.random.default_rng([size, start])
+    vectors = rng.standard_normal((n, dim), dtype=np.float32)  # (n, dim)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    meta = [
+        {
+            "text": texts[i % len(texts)],
+            "source": f"synthetic/doc{i % 500}.txt",
+            "file_type": "txt",
+            "section": f"section {i % 40}",
+            "chunk_index": i,
+        }
+        for i in range(start, start + n)
+    ]
+    return vectors, meta
+
+
+def student_encoder(teacher, cache: Path):
+    from indexer.encoders import SentenceTransformerEncoder, build_encoder
+    from indexer.settings import load_settings
+
+    settings = load_settings()
+    if (settings.models_dir / "student").is_dir():
+        return build_encoder("student", settings), "student (models/student)"
+    folder = cache / "student-standin"
+    if not (folder / "modules.json").is_file():
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        model = SentenceTransformer(str(teacher.model_dir), device="cpu")
+        bert = model[0].auto_model
+        bert.encoder.layer = torch.nn.ModuleList([bert.encoder.layer[i] for i in (0, 2, 4)])
+        bert.config.num_hidden_layers = 3
+        model.save(str(folder))
+    label = "student stand-in (teacher layers 0,2,4, untrained: speed only)"
+    return SentenceTransformerEncoder("student", folder), label
+
+
+def fill(store, encoder, size: int, texts: list[str]) -> float | None:
+    """Create ``encoder``'s collection with ``size`` synthetic rows; None when reused."""
+    from indexer.retrieval import collection_name
+    from indexer.stores.base import CollectionInfo
+    from indexer.types import Chunk
+
+    coll = collection_name("bench", encoder.name)
+    info = store.collection_info(coll)
+    if info is not None and info.fingerprint == encoder.fingerprint and store.count(coll) == size:
+        return None
+    if info is not None:
+        store.drop(coll)
+    store.ensure_collection(coll, CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint))
+    started = time.perf_counter()
+    for start in range(0, size, 5000):
+        vectors, meta = synthetic(size, encoder.dim, texts, start, min(5000, size - start))
+        store.upsert(coll, [Chunk(**m) for m in meta], vectors)
+    return time.perf_counter() - started
+
+
+def release(db: Path) -> None:
+    """Stop this process's Milvus Lite server for ``db`` (``close()`` keeps it running)."""
+    from milvus_lite.server_manager import server_manager_instance
+
+    server_manager_instance.release_server(str(db))
+
+
+def measure(size: int, args, teacher, student, texts, queries) -> dict:
+    """Fill (or reuse) the collections, reopen them as the app would, then time everything."""
+    import torch
+
+    from indexer.stores.milvus import VECTOR_FIELD, MilvusStore
+    from search_app.service import SearchService
+
+    db = args.cache / f"lite-{size}.db"
+    store = MilvusStore(str(db))
+    result: dict = {f"insert_s/{e.name}": fill(store, e, size, texts) for e in (teacher, student)}
+    store.close()
+    release(db)
+    store, coll, k = MilvusStore(str(db)), "bench_teacher", args.top_k
+    vectors = np.load(args.cache / "query_vectors.npy")  # (q, dim), the teacher's
+    rows = [vectors[i : i + 1] for i in range(len(vectors))]
+    for _ in range(300):  # searches right after a bulk insert wait for index builds
+        if max(timed(lambda v: store.search(coll, v, k), rows[:5])) < 1000:
+            break
+    service = SearchService(store, "bench", {"teacher": teacher, "student": student}.__getitem__)
+    client = store._client  # private: the no-fetch variants need the raw client
+    params = {"metric_type": "IP", "params": {"ef": max(64, k)}}
+
+    def ids_only(v):
+        return client.search(
+            coll,
+            data=v.tolist(),
+            anns_field=VECTOR_FIELD,
+            limit=k,
+            output_fields=[],
+            search_params=params,
+        )
+
+    def ids_then_query(v):
+        ids = ", ".join(f'"{hit["id"]}"' for hit in ids_only(v)[0])  # hex ids: safe literals
+        return client.query(coll, filter=f"id in [{ids}]", output_fields=FIELDS)
+
+    flt = {"source": "synthetic/doc7.txt"}
+    runs = {
+        "store/search+fetch": (lambda v: store.search(coll, v, k), rows),
+        "store/search-ids": (ids_only, rows),
+        "store/search-ids+query": (ids_then_query, rows),
+        "store/search+fetch+filter": (lambda v: store.search(coll, v, k, flt), rows),
+    }
+    for enc in (teacher, student):
+        runs[f"encode/{enc.name}"] = (lambda q, e=enc: e.encode_queries([q]), queries)
+        runs[f"service/{enc.name}"] = (lambda q, e=enc: service.search(q, e.name, k), queries)
+    configs = {}
+    for threads in args.threads:
+        torch.set_num_threads(threads)
+        for name, (fn, items) in runs.items():
+            if name.startswith("store/") and threads != args.threads[0]:
+                continue  # no torch in these: once is enough
+            timed(fn, items[:20])  # warm-up
+            label = name if name.startswith("store/") else f"{name} @{threads}t"
+            configs[label] = stats(timed(fn, items))
+    store.close()
+    release(db)
+    return {"rows": size, **result, "configs": configs}
+
+
+def engine_probe(args) -> dict:
+    """The store configurations on another Lite engine: raw pymilvus, no torch, no indexer."""
+    from pymilvus import DataType, MilvusClient
+
+    texts, _ = load_texts(0)
+    vectors = np.load(args.cache / "query_vectors.npy")
+    dim, sizes = vectors.shape[1], {}
+    for size in args.sizes:
+        for index, build, search in (
+            ("IVF_FLAT", {"nlist": 1024}, {"nprobe": 16}),
+            ("FLAT", {}, {}),
+        ):
+            root = args.cache / "probe" / f"{size}-{index}"
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir(parents=True)
+            client = MilvusClient(str(root / "milvus.db"))
+            schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+            schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
+            for name in ("text", "source", "file_type", "section", "content_hash"):
+                schema.add_field(name, DataType.VARCHAR, max_length=65535)
+            schema.add_field("page", DataType.INT64)
+            schema.add_field("chunk_index", DataType.INT64)
+            schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+            params = client.prepare_index_params()
+            params.add_index("vector", index_type=index, metric_type="IP", params=build)
+            client.create_collection("c", schema=schema, index_params=params)
+            started = time.perf_counter()
+            for start in range(0, size, 5000):
+                vecs, meta = synthetic(size, dim, texts, start, min(5000, size - start))
+                extra = {"page": -1, "content_hash": ""}
+                rows = [{**m, **extra, "id": f"{m['chunk_index']:032x}", "vector": v.tolist()}
+                        for m, v in zip(meta, vecs, strict=True)]  # fmt: skip
+                client.insert("c", rows)
+            insert_s = time.perf_counter() - started
+            client.load_collection("c")
+            sp = {"metric_type": "IP", "params": search}
+
+            def run(v, client=client, sp=sp, **kw):
+                data = [v.tolist()]
+                return client.search("c", data, limit=args.top_k, search_params=sp, **kw)
+
+            configs = {}
+            for name, kw in (
+                ("search+fetch", {"output_fields": FIELDS}),
+                ("search-ids", {"output_fields": []}),
+                ("search+fetch+filter", {"output_fields": FIELDS, "filter": PROBE_FILTER}),
+            ):
+                timed(lambda v, kw=kw: run(v, **kw), vectors[:20])
+                configs[f"store/{name}"] = stats(timed(lambda v, kw=kw: run(v, **kw), vectors))
+            client.close()
+            sizes[f"{size}/{index}"] = {"insert_s": round(insert_s, 1), "configs": configs}
+            print(size, index, json.dumps(configs), flush=True)
+    return {
+        "queries": len(vectors),
+        "engine": {
+            "pymilvus": md.version("pymilvus"),
+            "milvus_lite": md.version("milvus-lite"),
+            "index": "IVF_FLAT nlist 1024 nprobe 16 | FLAT",
+        },
+        "sizes": sizes,
+    }
+
+
+def markdown(report: dict) -> str:
+    lines = [
+        f"# Query latency (top {report['top_k']}, {report.get('queries', '?')} queries)",
+        "",
+        f"Engine: {report['engine']}. Student: {report.get('student', '-')}. Load average "
+        f"(1/5/15 min, before and after): {report['load_avg']}.",
+        "",
+        "| rows | configuration | p50 ms | p95 ms | mean ms |",
+        "|---|---|---|---|---|",
+    ]
+    for size, res in report["sizes"].items():
+        for name, s in res["configs"].items():
+            lines.append(f"| {size} | {name} | {s['p50_ms']} | {s['p95_ms']} | {s['mean_ms']} |")
+    if "target_met" in report:
+        verdict = ", ".join(
+            f"{t}: **{'met' if ok else 'not met'}**" for t, ok in report["target_met"].items()
+        )
+        lines += [
+            "",
+            f"Target (student, largest size, encoding included): p50 <= "
+            f"{TARGET['p50_ms']} ms, p95 <= {TARGET['p95_ms']} ms: {verdict}.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="5000,100000")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--top-k", type=int, default=10)
+    parser.add_argument("--threads", default="1,2", help="torch thread counts to time")
+    parser.add_argument("--engine-probe", action="store_true")
+    parser.add_argument("--cache", type=Path, default=REPO / "benchmarks" / ".cache" / "latency")
+    parser.add_argument(
+        "--out", type=Path, default=REPO / "docs" / "results" / "query_latency.json"
+    )
+    args = parser.parse_args()
+    args.sizes = [int(s) for s in args.sizes.split(",")]
+    args.threads = [int(t) for t in args.threads.split(",")]
+    args.cache.mkdir(parents=True, exist_ok=True)
+    load_before = os.getloadavg()
+    report: dict = {
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cpus": os.cpu_count(),
+        "top_k": args.top_k,
+    }
+    if args.engine_probe:
+        report.update(engine_probe(args))
+    else:
+        from indexer.encoders import build_encoder
+        from indexer.settings import load_settings
+        from indexer.stores.milvus import HNSW_PARAMS
+
+        texts, queries = load_texts(args.queries)
+        teacher = build_encoder("teacher", load_settings({"DISTILSEARCH_THREADS": "1"}))
+        student, label = student_encoder(teacher, args.cache)
+        np.save(args.cache / "query_vectors.npy", teacher.encode_queries(queries))
+        sizes = {str(s): measure(s, args, teacher, student, texts, queries) for s in args.sizes}
+        largest = sizes[str(max(args.sizes))]["configs"]
+        report.update(
+            {
+                "engine": {
+                    "pymilvus": md.version("pymilvus"),
+                    "milvus_lite": md.version("milvus-lite"),
+                    "index": f"HNSW {HNSW_PARAMS}, ef {max(64, args.top_k)}",
+                },
+                "student": label,
+                "queries": len(queries),
+                "sizes": sizes,
+                "target": TARGET,
+                "target_met": {
+                    f"{t} torch thread(s)": all(
+                        largest[f"service/student @{t}t"][p] <= TARGET[p] for p in TARGET
+                    )
+                    for t in args.threads
+                },
+            }
+        )
+    report["load_avg"] = [round(x, 2) for x in (*load_before, *os.getloadavg())]
+    report["payload"] = "SciFact abstracts cut to 1000 chars" if SCIFACT.is_dir() else "test docs"
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=1) + "\n")
+    args.out.with_suffix(".md").write_text(markdown(report))
+    print(markdown(report))
+
+
+if __name__ == "__main__":
+    main()

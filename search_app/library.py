@@ -1,0 +1,248 @@
+"""What the index holds and changes to it from the UI: stats, uploads, deleting a source.
+
+Uploads are written under ``<data dir>/uploads/<safe name>`` only while they are
+checked and indexed, then deleted; that stable path is each chunk's ``source``, so
+uploading a file of the same name again replaces its chunks instead of duplicating
+them. The type is checked by content with :func:`indexer.sniff.detect` (as the CLI
+does), and indexing goes through the service's own store and encoders, all chosen
+encoders in one pass (Milvus Lite allows one process per file).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from indexer.chunking import file_type_of
+from indexer.encoders import Encoder
+from indexer.pipeline import IndexOptions, index_files
+from indexer.report import FileResult
+from indexer.retrieval import collection_name
+from indexer.sniff import EXTENSIONS, Limits, Rejected, Unsupported, detect
+from search_app.results import CollectionStats, IndexOverview, UploadOutcome, UploadReport
+from search_app.uploads import UploadRejected, check_upload
+
+if TYPE_CHECKING:
+    from search_app.service import SearchService
+
+logger = logging.getLogger(__name__)
+
+#: How long a source list stays fresh. Listing sources scans every row (16 s for 100k
+#: chunks on Milvus Lite 3.2.2), so it is cached; this process's own writes clear it, and
+#: with a Milvus Lite file no other process can write.
+SOURCES_TTL_S = {"lite": 600.0, "server": 60.0}
+ProgressFn = Callable[[int, int, str], None]
+
+
+def path_bytes(path: Path) -> int | None:
+    """Size of a file, or of every file under a directory; None when it does not exist."""
+    if path.is_file():
+        return path.stat().st_size
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+    return None
+
+
+def supported_suffixes() -> frozenset[str]:
+    """File suffixes the indexer reads (from :mod:`indexer.sniff`, so the list stays true)."""
+    return frozenset(EXTENSIONS)
+
+
+class IndexLibrary:
+    """Index management for one :class:`~search_app.service.SearchService`."""
+
+    def __init__(self, service: SearchService, workers: int = 1) -> None:
+        self._service = service
+        #: partitioning processes per upload run (each file under a timeout); 0 = in-process
+        self.workers = workers
+        self._write_lock = threading.Lock()
+        self._sources: dict[str, tuple[float, dict[str, int]]] = {}
+        self._loading: dict[str, threading.Thread] = {}
+        self._generation = 0  # bumped by every write: a scan started before it is dropped
+        self._sources_lock = threading.Lock()
+
+    @property
+    def upload_dir(self) -> Path:
+        return self._service.settings.data_dir / "uploads"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self._service.settings.max_upload_mb * 2**20
+
+    def _lite_path(self) -> Path | None:
+        settings = self._service.settings
+        return None if settings.is_server else Path(settings.milvus_uri).expanduser()
+
+    def sources(self, encoder: str, wait: float | None = None) -> dict[str, int] | None:
+        """Source path -> chunk count in ``encoder``'s collection (cached, see ``SOURCES_TTL_S``).
+
+        ``wait`` bounds the seconds to wait for a missing or stale list (None: as long as
+        it takes). The scan goes on in a background thread; until it is done the stale
+        list, or None, is returned, so a page never blocks on a big index.
+        """
+        coll = collection_name(self._service.base_collection, encoder)
+        ttl = SOURCES_TTL_S["server" if self._service.settings.is_server else "lite"]
+        cached = self._sources.get(coll)
+        if cached is not None and time.monotonic() - cached[0] <= ttl:
+            return dict(cached[1])
+        with self._sources_lock:
+            thread = self._loading.get(coll)
+            if thread is None:
+                thread = threading.Thread(target=self._fetch_sources, args=(coll,), daemon=True)
+                self._loading[coll] = thread
+                thread.start()
+        thread.join(timeout=wait)
+        if wait is None and coll not in self._sources:
+            self._fetch_sources(coll)  # the scan raced a write and was dropped: once more
+            if coll not in self._sources:
+                raise RuntimeError(f"listing the sources of {coll} failed (see the log)")
+        cached = self._sources.get(coll)
+        return dict(cached[1]) if cached else None
+
+    def _forget_sources(self) -> None:
+        with self._sources_lock:
+            self._generation += 1
+            self._sources.clear()
+
+    def _fetch_sources(self, coll: str) -> None:
+        generation = self._generation
+        try:
+            found = self._service.store.sources(coll)
+            with self._sources_lock:
+                if generation == self._generation:
+                    self._sources[coll] = (time.monotonic(), found)
+        except Exception:
+            logger.exception("listing the sources of %s failed", coll)
+        finally:
+            with self._sources_lock:
+                self._loading.pop(coll, None)
+
+    def file_types(self, encoder: str, wait: float | None = None) -> list[str] | None:
+        """File type labels (``md``, ``html``...) of the sources in ``encoder``'s collection."""
+        sources = self.sources(encoder, wait)
+        return None if sources is None else sorted({file_type_of(Path(s)) for s in sources})
+
+    def overview(self, wait: float | None = None) -> IndexOverview:
+        """Chunks, files and disk per encoder collection, and every source across them.
+
+        ``wait`` as in :meth:`sources`; a collection whose source list is not ready yet
+        reports ``files=None`` and adds no sources.
+        """
+        lite = self._lite_path()
+        collections, by_source = [], {}
+        for name in self._service.indexed_encoders():
+            coll = collection_name(self._service.base_collection, name)
+            sources = self.sources(name, wait)
+            for source, n in (sources or {}).items():
+                by_source.setdefault(source, {})[name] = n
+            own = lite / "collections" / coll if lite is not None else None
+            disk = path_bytes(own) if own is not None else None
+            chunks = self._service.store.count(coll)
+            files = None if sources is None else len(sources)
+            collections.append(CollectionStats(name, coll, chunks, files, disk))
+        total = path_bytes(lite) if lite is not None else None
+        return IndexOverview(
+            self._service.settings.milvus_uri, collections, dict(sorted(by_source.items())), total
+        )
+
+    def delete_source(self, source: str) -> dict[str, int]:
+        """Delete ``source``'s chunks from every encoder collection; encoder -> deleted."""
+        deleted = {}
+        with self._write_lock:
+            for name in self._service.indexed_encoders():
+                coll = collection_name(self._service.base_collection, name)
+                ids = self._service.store.ids(coll, {"source": source})
+                if ids:
+                    self._service.store.delete(coll, sorted(ids))
+                deleted[name] = len(ids)
+        self._forget_sources()
+        logger.info("deleted source %s: %s", source, deleted)
+        return deleted
+
+    def index_uploads(
+        self,
+        uploads: Sequence[tuple[str, bytes]],
+        encoders: Sequence[str],
+        on_progress: ProgressFn | None = None,
+    ) -> UploadReport:
+        """Check, write, index with each encoder (its own collection), then delete the files."""
+        started = time.perf_counter()
+        if not encoders:
+            raise ValueError("choose at least one encoder to index with")
+        outcomes: list[UploadOutcome] = []
+        accepted: dict[str, bytes] = {}
+        suffixes = supported_suffixes()
+        for name, data in uploads:
+            try:
+                safe = check_upload(name, data, self.max_upload_bytes, suffixes)
+                if safe in accepted:
+                    raise UploadRejected(f"{safe}: uploaded twice in one go")
+            except UploadRejected as exc:
+                outcomes.append(UploadOutcome(name, "rejected", reason=str(exc)))
+                continue
+            accepted[safe] = data
+        if accepted:
+            loaded = [self._service.encoder(name) for name in encoders]  # fail before writing
+            with self._write_lock:
+                outcomes.extend(self._index(accepted, loaded, on_progress))
+            self._forget_sources()
+        return UploadReport(outcomes, time.perf_counter() - started)
+
+    def _index(
+        self, files: dict[str, bytes], encoders: list[Encoder], on_progress: ProgressFn | None
+    ) -> list[UploadOutcome]:
+        """Write, sniff, index and delete ``files``; one outcome per file."""
+        self.upload_dir.mkdir(parents=True, exist_ok=True)
+        limits = Limits(max_file_bytes=self.max_upload_bytes)
+        names = tuple(e.name for e in encoders)
+        outcomes: dict[str, UploadOutcome] = {}
+        paths: list[Path] = []
+        try:
+            for safe, data in files.items():
+                path = self.upload_dir / safe
+                _write_new(path, data)
+                paths.append(path)
+                try:
+                    detect(path, limits)
+                except (Unsupported, Rejected) as exc:
+                    outcomes[safe] = UploadOutcome(safe, "rejected", reason=f"{safe}: {exc}")
+            todo = [p for p in paths if p.name not in outcomes]
+            done = 0
+
+            def on_file(result: FileResult, _chunks_written: int) -> None:
+                nonlocal done
+                done += 1
+                name = Path(result.path).name
+                outcomes[name] = UploadOutcome(
+                    name, result.status, result.chunks, result.reason, names
+                )
+                if on_progress is not None:
+                    on_progress(done, len(todo), name)
+
+            if todo:
+                base = self._service.base_collection
+                index_files(
+                    todo,
+                    encoders,
+                    self._service.store,
+                    base,
+                    IndexOptions(limits=limits, workers=self.workers),
+                    on_file,
+                )
+        finally:
+            for path in paths:
+                path.unlink(missing_ok=True)
+        return [outcomes.get(n) or UploadOutcome(n, "failed", reason="not indexed") for n in files]
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` without following a symlink planted there."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)

@@ -1,0 +1,96 @@
+"""Ask: retrieve, then answer from the retrieved chunks with numbered, linked citations."""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from search_app.components import (
+    attempt,
+    default_index,
+    escape_markdown,
+    filter_inputs,
+    hit_header,
+    indexed_or_stop,
+    require_service,
+    short_source,
+)
+from search_app.rag import Answer
+
+_ESCAPED_CITE = re.compile(r"\\\[(\d{1,3})\\\]")
+
+st.title("Ask")
+st.caption(
+    "Retrieves chunks, then answers only from them. Every claim carries a numbered "
+    "citation that links to the chunk it came from."
+)
+
+service = require_service()
+encoders = indexed_or_stop(service)
+
+
+def linked(answer: Answer) -> str:
+    """The escaped answer with each valid ``[n]`` turned into a link to chunk n."""
+
+    def link(match: re.Match[str]) -> str:
+        number = int(match.group(1))
+        return f"[\\[{number}\\]](#cite-{number})" if number in answer.cited else match.group(0)
+
+    return _ESCAPED_CITE.sub(link, escape_markdown(answer.text))
+
+
+def render(answer: Answer) -> None:
+    st.subheader("Answer")
+    if answer.text:
+        st.markdown(linked(answer))
+    else:
+        st.info("No answer could be drawn from the retrieved chunks.")
+    for note in answer.notes:
+        st.warning(escape_markdown(note))
+    st.caption(
+        f"{escape_markdown(answer.generator)} · retrieval {answer.retrieval_ms:.0f} ms · "
+        f"answer {answer.generate_ms:.0f} ms · {len(answer.citations)} of "
+        f"{len(answer.retrieved)} retrieved chunks cited"
+    )
+    if answer.citations:
+        st.markdown("#### Chunks the answer used")
+    for citation in answer.citations:
+        label = f"[{citation.number}] {short_source(citation.hit.source)}"
+        st.subheader(escape_markdown(label), anchor=f"cite-{citation.number}")
+        st.markdown(hit_header(citation.number, citation.hit))
+        st.text(citation.hit.text)
+    unused = [(n, h) for n, h in enumerate(answer.retrieved, 1) if n not in answer.cited]
+    if unused:
+        with st.expander(f"Retrieved but not cited ({len(unused)})"):
+            for number, hit in unused:
+                st.markdown(hit_header(number, hit))
+                st.text(hit.text)
+
+
+with st.form("ask"):
+    question = st.text_input("Question", placeholder="How do I register a template filter?")
+    c1, c2 = st.columns(2)
+    encoder = c1.selectbox(
+        "Retrieve with", encoders, index=default_index(encoders, [service.settings.encoder])
+    )
+    top_k = c2.slider("Chunks to read", min_value=1, max_value=20, value=5)
+    use_llm = False
+    if service.llm_configured:
+        name = escape_markdown(service.llm.name if service.llm else "")
+        use_llm = st.checkbox(f"Answer with the LLM endpoint ({name})", value=True)
+    else:
+        st.caption(
+            "Answers are extractive and offline. Set `DISTILSEARCH_LLM_URL` and "
+            "`DISTILSEARCH_LLM_MODEL` to use an OpenAI-compatible endpoint instead."
+        )
+    filters = filter_inputs(service, encoders, key="ask")
+    submitted = st.form_submit_button("Ask", type="primary")
+
+if submitted and not question.strip():
+    st.warning("Type a question first.")
+elif submitted:
+    with st.spinner("Reading the retrieved chunks…"):
+        answer = attempt(lambda: service.answer(question, encoder, top_k, filters, use_llm))
+    if answer is not None:
+        render(answer)

@@ -1,0 +1,141 @@
+"""Index: upload and index files with progress; collection stats; delete a source."""
+
+from __future__ import annotations
+
+import queue
+from concurrent.futures import ThreadPoolExecutor
+
+import streamlit as st
+
+from search_app.components import (
+    attempt,
+    escape_markdown,
+    format_bytes,
+    require_service,
+    short_source,
+)
+from search_app.library import supported_suffixes
+from search_app.results import IndexOverview, UploadReport
+
+st.title("Index")
+st.caption(
+    "What the index holds, per encoder collection. Add documents by upload, or from the "
+    "terminal with `distilsearch index PATH --encoder NAME`."
+)
+
+service = require_service()
+LIST_WAIT_S = 5.0  # longer scans go on in the background; the page shows what is ready
+stats_box = st.container()  # filled last, so it shows the effect of this run's changes
+
+
+def render_stats(overview: IndexOverview) -> None:
+    cols = st.columns(4)
+    cols[0].metric("chunks", f"{overview.chunks:,}")
+    listed = all(c.files is not None for c in overview.collections)
+    cols[1].metric("files", f"{len(overview.sources):,}" if listed else "…")
+    cols[2].metric("encoders", len(overview.collections))
+    cols[3].metric("disk", format_bytes(overview.disk_bytes))
+    if not overview.collections:
+        st.info("Nothing is indexed yet: upload files below, or run `distilsearch index PATH`.")
+        return
+    if not listed:
+        st.caption("Listing the sources of a large index in the background: reload soon.")
+    st.dataframe(
+        [{"encoder": c.encoder, "collection": c.collection, "chunks": c.chunks,
+          "files": c.files, "disk": format_bytes(c.disk_bytes)} for c in overview.collections],
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+    with st.expander(f"Sources ({len(overview.sources)})"):
+        st.dataframe(
+            [{"source": s, **counts} for s, counts in overview.sources.items()],
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+
+
+def render_upload(report: UploadReport) -> None:
+    indexed, rejected = report.count("indexed"), report.count("rejected")
+    failed = report.count("failed") + report.count("skipped")
+    message = (
+        f"{indexed} indexed, {report.count('unchanged')} unchanged, {failed} failed or "
+        f"empty, {rejected} rejected in {report.seconds:.1f} s"
+    )
+    (st.success if not (rejected or failed) else st.warning)(message)
+    st.dataframe(
+        [{"file": o.name, "status": o.status, "chunks": o.chunks,
+          "encoders": ", ".join(o.encoders), "reason": o.reason} for o in report.outcomes],
+        hide_index=True, width="stretch",
+    )  # fmt: skip
+
+
+def index_with_progress(uploads: list[tuple[str, bytes]], encoders: list[str]) -> UploadReport:
+    """Index in a worker thread; this (script) thread draws its progress events.
+
+    The indexer may report progress from its own threads, where Streamlit calls fail.
+    """
+    events: queue.Queue[tuple[int, int, str]] = queue.Queue()
+    bar = st.progress(0.0, text="Checking the files…")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(
+            service.library.index_uploads,
+            uploads,
+            encoders,
+            lambda done, total, what: events.put((done, total, what)),
+        )
+        try:
+            while not (future.done() and events.empty()):
+                try:
+                    done, total, what = events.get(timeout=0.2)
+                except queue.Empty:
+                    continue
+                text = f"{done}/{total} {escape_markdown(what)}"
+                bar.progress(done / max(total, 1), text=text)
+        finally:
+            bar.empty()
+        return future.result()
+
+
+st.subheader("Add documents")
+suffixes = sorted(s.lstrip(".") for s in supported_suffixes())
+available = attempt(service.available_encoders) or []
+indexed = attempt(service.indexed_encoders) or []
+with st.form("upload", clear_on_submit=True):
+    files = st.file_uploader(
+        "Files",
+        type=suffixes,
+        accept_multiple_files=True,
+        help=f"Up to {service.settings.max_upload_mb} MB each. A file with the name of an "
+        "earlier upload replaces its chunks.",
+    )
+    wanted = indexed or [service.settings.encoder]
+    chosen = st.multiselect("Index with", available, default=[e for e in wanted if e in available])
+    upload = st.form_submit_button("Upload and index", type="primary")
+
+if upload and not files:
+    st.warning("Choose one or more files first.")
+elif upload:
+    report = attempt(lambda: index_with_progress([(f.name, f.getvalue()) for f in files], chosen))
+    if report is not None:
+        render_upload(report)
+
+st.subheader("Delete a source")
+overview = attempt(lambda: service.library.overview(wait=LIST_WAIT_S))
+sources = sorted(overview.sources) if overview else []
+if not sources:
+    st.caption("No sources to delete.")
+else:
+    with st.form("delete"):
+        source = st.selectbox("Source", sources, format_func=short_source)
+        confirm = st.checkbox("Yes, delete every chunk of this source from every encoder")
+        delete = st.form_submit_button("Delete")
+    if delete and not confirm:
+        st.warning("Tick the confirmation box first.")
+    elif delete:
+        deleted = attempt(lambda: service.library.delete_source(source))
+        if deleted is not None:
+            counts = ", ".join(f"{n} from {escape_markdown(e)}" for e, n in deleted.items())
+            st.success(f"Deleted {escape_markdown(short_source(source))}: {counts or 'nothing'}")
+            overview = attempt(lambda: service.library.overview(wait=LIST_WAIT_S))
+
+with stats_box:
+    if overview is not None:
+        render_stats(overview)
