@@ -202,9 +202,9 @@ def write_hostile_folder(root: Path) -> dict[str, str]:
     expected["bomb.docx"] = "failed"
     (root / "huge.txt").write_bytes(b"x" * (5 * 2**20))
     expected["huge.txt"] = "failed"  # over the test's 4 MiB limit
-    paragraphs = (
-        f"Paragraph {i}: " + f"river bend {i} and reach {i * 7}. " * 40 for i in range(2400)
-    )
+    # 120k short, distinct paragraphs (3.4 MiB, under the limit): parsing them takes
+    # tens of seconds on any machine, far past the 4 s timeout
+    paragraphs = (f"River bend {i} reach {i * 7}." for i in range(120_000))
     (root / "slow.txt").write_text("\n\n".join(paragraphs))
     expected["slow.txt"] = "failed"  # per-file timeout
     os.symlink(root / "self-loop.txt", root / "self-loop.txt")

@@ -7,6 +7,7 @@ minutes on 2 cores, hence ``slow`` (CI runs it).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -22,8 +23,11 @@ BM25S_NDCG10 = 0.6874
 
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # ~7 min alone; more on a shared machine
-@pytest.mark.skipif(not SCIFACT.is_dir(), reason=f"SciFact not found at {SCIFACT}")
+@pytest.mark.skipif(
+    not SCIFACT.is_dir() and not os.environ.get("CI"), reason=f"SciFact not found at {SCIFACT}"
+)
 def test_minilm_and_bm25_reproduce_published_scifact(teacher, tmp_path: Path) -> None:
+    # Under CI the shared data sits beside the clone; its absence is a failure, not a skip.
     dataset = load_beir(SCIFACT)
     assert (len(dataset.doc_ids), len(dataset.queries)) == (5183, 300)
     db_path = tmp_path / "milvus.db"
