@@ -83,7 +83,11 @@ def kill_then_rerun(docs: Path, model: Path, data: Path, delay_s: float) -> tupl
     )
     time.sleep(delay_s)
     was_running = process.poll() is None
-    os.killpg(process.pid, signal.SIGKILL)
+    if was_running:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:  # it ended between the poll and the kill
+            was_running = False
     process.wait(timeout=30)
     rerun = subprocess.run(
         index_command(docs, model), env=_env(data), capture_output=True, text=True, timeout=600
