@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -57,6 +58,7 @@ def hostile(tmp: Path) -> list[dict]:
     rows = []
     for result in report.files:
         name = Path(result.path).name
+        shown = os.fsencode(name).decode("utf-8", errors="replace")  # the non-UTF-8 name
         ok = result.status in expected.get(name, "").split("|")
         rows.append(
             {

@@ -158,15 +158,14 @@ def highlighted_markdown(highlight: Highlight) -> str:
     )
 
 
-def render_hit(rank: int, hit: Hit, highlight: Highlight | None = None) -> None:
-    with st.container(border=True):
-        st.markdown(hit_header(rank, hit))
-        if highlight is not None and highlight.best:
-            st.markdown(highlighted_markdown(highlight))
-            with st.expander("Full chunk text"):
-                st.text(hit.text)
-        else:
+def render_hit_body(hit: Hit, highlight: Highlight | None) -> None:
+    """The chunk text: highlighted (escaped Markdown) with the full text folded, or plain."""
+    if highlight is not None and highlight.best:
+        st.markdown(highlighted_markdown(highlight))
+        with st.expander("Full chunk text"):
             st.text(hit.text)
+    else:
+        st.text(hit.text)
 
 
 def timing_caption(result: SearchResult) -> str:
@@ -178,10 +177,32 @@ def timing_caption(result: SearchResult) -> str:
     )
 
 
-def render_results(result: SearchResult) -> None:
-    """Ranked hits: rank, score, source, section, page, then the text (escaped)."""
-    st.caption(timing_caption(result))
+def render_results(
+    result: SearchResult, highlighter: Callable[[SearchResult], SearchResult] | None = None
+) -> None:
+    """Ranked hits: rank, score, source, section, page, then the text (escaped).
+
+    With ``highlighter``, the hits are drawn first as plain text and the highlighted
+    sentences replace them once computed, so the results show at search latency.
+    """
+    caption = st.empty()
+    caption.caption(timing_caption(result))
     if not result.hits:
         st.info("No matching chunks. Try other words, fewer filters, or index more documents.")
+        return
+    bodies = []
     for rank, hit in enumerate(result.hits, 1):
-        render_hit(rank, hit, result.highlights.get(hit.id))
+        with st.container(border=True):
+            st.markdown(hit_header(rank, hit))
+            bodies.append(st.empty())
+            with bodies[-1].container():
+                render_hit_body(hit, result.highlights.get(hit.id))
+    if highlighter is None or result.highlights:
+        return
+    marked = attempt(lambda: highlighter(result))
+    if marked is None:
+        return
+    caption.caption(timing_caption(marked))
+    for hit, body in zip(result.hits, bodies, strict=True):
+        with body.container():
+            render_hit_body(hit, marked.highlights.get(hit.id))

@@ -91,6 +91,19 @@ class SearchService:
             llm=llm,
         )
 
+    def open_collections(self) -> None:
+        """Load every indexed collection now, from this one thread.
+
+        Milvus Lite 3.2.2 can lose a collection's loaded state when two threads touch it
+        for the first time at once (measured: a source scan next to a count left it
+        "released"), so the UI opens them before its background work starts.
+        """
+        for name in self.indexed_encoders():
+            coll = collection_name(self.base_collection, name)
+            info = self.store.collection_info(coll)
+            if info is not None:
+                self.store.search(coll, np.zeros((1, info.dim), dtype=np.float32), 1)
+
     def close(self) -> None:
         """Release the store's client (Milvus Lite frees its data file for other processes)."""
         close = getattr(self.store, "close", None)
@@ -176,21 +189,26 @@ class SearchService:
         """
         retriever = self.retriever(encoder)
         result = retriever.search(query, top_k, filters)
-        highlights, highlight_ms = {}, 0.0
-        if highlight and result.hits:
-            t0 = time.perf_counter()
-            marked = highlight_texts(query, [h.text for h in result.hits], retriever.encoder)
-            highlights = {hit.id: h for hit, h in zip(result.hits, marked, strict=True)}
-            highlight_ms = (time.perf_counter() - t0) * 1000
-        return SearchResult(
+        plain = SearchResult(
             query=query,
             encoder=encoder,
             collection=retriever.collection,
             hits=result.hits,
             encode_ms=result.encode_ms,
             search_ms=result.search_ms,
-            highlights=highlights,
-            highlight_ms=highlight_ms,
+        )
+        return self.highlight(plain) if highlight else plain
+
+    def highlight(self, result: SearchResult) -> SearchResult:
+        """``result`` with each hit's best-matching sentences marked (see :mod:`.text`)."""
+        if not result.hits:
+            return result
+        t0 = time.perf_counter()
+        encoder = self.retriever(result.encoder).encoder
+        marked = highlight_texts(result.query, [h.text for h in result.hits], encoder)
+        highlights = {hit.id: h for hit, h in zip(result.hits, marked, strict=True)}
+        return replace(
+            result, highlights=highlights, highlight_ms=(time.perf_counter() - t0) * 1000
         )
 
     def compare(

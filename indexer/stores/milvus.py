@@ -66,6 +66,14 @@ def quiet_client_logs(level: int = logging.CRITICAL) -> None:
         logging.getLogger(name).setLevel(level)
 
 
+def _hide_file_uri_from_pymilvus() -> None:
+    """pymilvus reads ``MILVUS_URI`` itself at import and rejects a file path ("Illegal
+    uri"); settings have already taken it, so a Lite file path is removed from the
+    environment (server URIs stay)."""
+    if not _is_server(os.environ.get("MILVUS_URI", "http://")):
+        os.environ.pop("MILVUS_URI", None)
+
+
 def _is_server(uri: str) -> bool:
     return uri.startswith(("http://", "https://", "tcp://", "unix:"))
 
@@ -80,6 +88,7 @@ class MilvusStore:
     def __init__(
         self, uri: str, token: str = "", retry_delays: Sequence[float] = RETRY_DELAYS_S
     ) -> None:
+        _hide_file_uri_from_pymilvus()
         from pymilvus import MilvusClient
         from pymilvus.exceptions import MilvusException
 
@@ -293,7 +302,14 @@ class MilvusStore:
         return info
 
     def close(self) -> None:
+        """Close the client; for Milvus Lite also stop its server so the file lock is freed."""
         self._client.close()
+        if not self.is_server:
+            try:
+                from milvus_lite.server_manager import server_manager_instance
+            except ImportError:
+                return
+            server_manager_instance.release_server(str(Path(self.uri).expanduser().absolute()))
 
 
 def _is_unavailable(exc: Exception) -> bool:

@@ -34,10 +34,8 @@ missing_encoders_note(service)
 
 if submitted and query.strip():
     with st.spinner("Searching…"):
-        result = attempt(
-            lambda: service.search(query, encoder, top_k, filters, highlight=highlight)
-        )
+        result = attempt(lambda: service.search(query, encoder, top_k, filters))
     if result is not None:
-        render_results(result)
+        render_results(result, service.highlight if highlight else None)
 elif submitted:
     st.warning("Type a query first.")
