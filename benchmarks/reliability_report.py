@@ -62,7 +62,7 @@ def hostile(tmp: Path) -> list[dict]:
         ok = result.status in expected.get(name, "").split("|")
         rows.append(
             {
-                "file": name,
+                "file": shown,
                 "expected": expected.get(name, "?"),
                 "got": result.status,
                 "ok": ok,
