@@ -283,8 +283,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
             p.add_argument(
                 "--distill-minutes",
                 type=float,
-                default=10.0,
-                help="budget for distilling the demo student (0 = teacher only; an existing "
+                default=0.0,
+                help="also distil a student on the demo corpus within this many minutes "
+                "and index with student and teacher (default 0: teacher only; an existing "
                 "student in the models dir is reused)",
             )
         _common(p)
