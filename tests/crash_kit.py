@@ -6,6 +6,7 @@ Shared by tests/test_crash_safety.py and benchmarks/reliability_report.py.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -69,8 +70,12 @@ def clean_run(docs: Path, model: Path, data: Path) -> tuple[float, ChunkSet]:
     return time.monotonic() - started, chunk_set(data)
 
 
-def kill_then_rerun(docs: Path, model: Path, data: Path, delay_s: float) -> tuple[bool, ChunkSet]:
-    """SIGKILL the run (and its workers) after ``delay_s``, rerun to the end.
+def kill_then_rerun(
+    docs: Path, model: Path, data: Path, kill_at_file: int
+) -> tuple[bool, ChunkSet]:
+    """SIGKILL the run (and its workers) once its progress bar passes ``kill_at_file``
+    files, then rerun to the end. Killing on progress, not on elapsed time, lands
+    mid-run however fast or slow the machine is.
 
     Returns whether the first run was still running when killed, and the final chunk set.
     """
@@ -79,9 +84,15 @@ def kill_then_rerun(docs: Path, model: Path, data: Path, delay_s: float) -> tupl
         env=_env(data),
         start_new_session=True,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
-    time.sleep(delay_s)
+    assert process.stderr is not None
+    seen = b""
+    while process.poll() is None:
+        seen = (seen + os.read(process.stderr.fileno(), 4096))[-4096:]
+        done = [int(n) for n in re.findall(rb"(\d+)/\d+ \[", seen)]
+        if done and max(done) >= kill_at_file:
+            break
     was_running = process.poll() is None
     if was_running:
         try:
@@ -89,6 +100,7 @@ def kill_then_rerun(docs: Path, model: Path, data: Path, delay_s: float) -> tupl
         except ProcessLookupError:  # it ended between the poll and the kill
             was_running = False
     process.wait(timeout=30)
+    process.stderr.close()
     rerun = subprocess.run(
         index_command(docs, model), env=_env(data), capture_output=True, text=True, timeout=600
     )
