@@ -1,7 +1,7 @@
-"""Helpers for the distiller's tests: tiny teachers saved as folders, a tiny BEIR corpus.
+"""Tiny teachers saved as folders, and a tiny BEIR corpus.
 
-(``tests.fakes.save_tiny_sentence_transformer`` builds its tokenizer from a vocab file,
-which transformers 5 ignores — every word becomes [UNK] — so these build their own.)
+The tokenizer is built from an in-memory vocabulary: transformers 5 ignores a
+``vocab_file=`` argument, which would make every word [UNK].
 """
 
 from __future__ import annotations

@@ -42,49 +42,8 @@ class KeywordEncoder:
         return self._encode(texts)
 
 
-TINY_VOCAB = [
-    "[PAD]",
-    "[UNK]",
-    "[CLS]",
-    "[SEP]",
-    "[MASK]",
-    *"abcdefghijklmnopqrstuvwxyz",
-    "the",
-    "cat",
-    "dog",
-    "sat",
-    "on",
-    "mat",
-    "ran",
-    "fast",
-    "##s",
-    "##ing",
-]
-
-
 def save_tiny_sentence_transformer(folder: Path, layers: int = 2, hidden: int = 32) -> Path:
-    """Build a random tiny BERT in memory; save it as a sentence-transformers folder."""
-    import torch
-    from sentence_transformers import SentenceTransformer, models
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    """A random tiny BERT saved as a sentence-transformers folder (see ``distill_fakes``)."""
+    from tests.distill_fakes import tiny_teacher
 
-    torch.manual_seed(0)
-    hf_dir = folder / "hf"
-    hf_dir.mkdir(parents=True, exist_ok=True)
-    vocab_file = hf_dir / "vocab.txt"
-    vocab_file.write_text("\n".join(TINY_VOCAB) + "\n")
-    config = BertConfig(
-        vocab_size=len(TINY_VOCAB),
-        hidden_size=hidden,
-        num_hidden_layers=layers,
-        num_attention_heads=2,
-        intermediate_size=hidden * 2,
-        max_position_embeddings=64,
-    )
-    BertModel(config).save_pretrained(hf_dir)
-    BertTokenizerFast(vocab_file=str(vocab_file)).save_pretrained(hf_dir)
-    transformer = models.Transformer(str(hf_dir), max_seq_length=32)
-    pooling = models.Pooling(hidden, pooling_mode="mean")
-    out = folder / "st"
-    SentenceTransformer(modules=[transformer, pooling, models.Normalize()]).save(str(out))
-    return out
+    return tiny_teacher(folder, layers=layers, hidden=hidden)
