@@ -16,13 +16,14 @@ hit carries back, not on what they mean. Configurations:
 The student is ``models/student`` when it exists, else a stand-in: the teacher cut to
 layers (0, 2, 4), untrained (its speed, not its quality; labelled so in the output).
 
-``--engine-probe`` times another Milvus Lite engine on the same synthetic rows and the
-query vectors the main run saved, with only ``pymilvus`` and ``numpy`` (run it from a
-separate venv; see docs/results/query_latency.md).
+``recall@10`` compares ``store/search+fetch`` with exact top 10 computed in numpy over
+the same rows: 1.0 for an exact index. The synthetic rows have no cluster structure, the
+hardest case for an approximate index. ``--lite-index IVF_FLAT`` measures the other
+index Milvus Lite 2.5 offers, in place of the store's FLAT.
 
     .venv/bin/python benchmarks/query_latency.py [--sizes 5000,100000] [--queries 200]
-    /tmp/lite25/bin/python benchmarks/query_latency.py --engine-probe \
-        --out docs/results/query_latency_lite251.json
+    .venv/bin/python benchmarks/query_latency.py --lite-index IVF_FLAT --threads 1 \
+        --out docs/results/query_latency_ivf_flat.json
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ import argparse
 import importlib.metadata as md
 import json
 import os
-import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -137,11 +137,21 @@ def fill(store, encoder, size: int, texts: list[str]) -> float | None:
     return time.perf_counter() - started
 
 
-def release(db: Path) -> None:
-    """Stop this process's Milvus Lite server for ``db`` (``close()`` keeps it running)."""
-    from milvus_lite.server_manager import server_manager_instance
-
-    server_manager_instance.release_server(str(db))
+def recall_vs_exact(store, coll: str, size: int, texts, queries: np.ndarray, k: int) -> float:
+    """Mean overlap of the store's top ``k`` with the exact top ``k`` over the same rows."""
+    rows = np.concatenate(
+        [
+            synthetic(size, queries.shape[1], texts, s, min(5000, size - s))[0]
+            for s in range(0, size, 5000)
+        ]
+    )  # (size, dim)
+    exact = np.argsort(-(queries @ rows.T), axis=1)[:, :k]  # (q, k) row numbers = chunk_index
+    found = store.search(coll, queries, k)
+    overlaps = [
+        len({hit.chunk_index for hit in hits} & set(row.tolist())) / k
+        for hits, row in zip(found, exact, strict=True)
+    ]
+    return round(float(np.mean(overlaps)), 4)
 
 
 def measure(size: int, args, teacher, student, texts, queries) -> dict:
@@ -154,8 +164,7 @@ def measure(size: int, args, teacher, student, texts, queries) -> dict:
     db = args.cache / f"lite-{size}.db"
     store = MilvusStore(str(db))
     result: dict = {f"insert_s/{e.name}": fill(store, e, size, texts) for e in (teacher, student)}
-    store.close()
-    release(db)
+    store.close()  # also stops this process's Lite server, freeing the file
     store, coll, k = MilvusStore(str(db)), "bench_teacher", args.top_k
     vectors = np.load(args.cache / "query_vectors.npy")  # (q, dim), the teacher's
     rows = [vectors[i : i + 1] for i in range(len(vectors))]
@@ -164,7 +173,7 @@ def measure(size: int, args, teacher, student, texts, queries) -> dict:
             break
     service = SearchService(store, "bench", {"teacher": teacher, "student": student}.__getitem__)
     client = store._client  # private: the no-fetch variants need the raw client
-    params = {"metric_type": "IP", "params": {"ef": max(64, k)}}
+    params = {"metric_type": "IP", "params": store._search_params_for(k)}
 
     def ids_only(v):
         return client.search(
@@ -190,7 +199,7 @@ def measure(size: int, args, teacher, student, texts, queries) -> dict:
     for enc in (teacher, student):
         runs[f"encode/{enc.name}"] = (lambda q, e=enc: e.encode_queries([q]), queries)
         runs[f"service/{enc.name}"] = (lambda q, e=enc: service.search(q, e.name, k), queries)
-    configs = {}
+    configs: dict = {"recall@10": recall_vs_exact(store, coll, size, texts, vectors, k)}
     for threads in args.threads:
         torch.set_num_threads(threads)
         for name, (fn, items) in runs.items():
@@ -199,72 +208,8 @@ def measure(size: int, args, teacher, student, texts, queries) -> dict:
             timed(fn, items[:20])  # warm-up
             label = name if name.startswith("store/") else f"{name} @{threads}t"
             configs[label] = stats(timed(fn, items))
-    store.close()
-    release(db)
+    store.close()  # also stops this process's Lite server, freeing the file
     return {"rows": size, **result, "configs": configs}
-
-
-def engine_probe(args) -> dict:
-    """The store configurations on another Lite engine: raw pymilvus, no torch, no indexer."""
-    from pymilvus import DataType, MilvusClient
-
-    texts, _ = load_texts(0)
-    vectors = np.load(args.cache / "query_vectors.npy")
-    dim, sizes = vectors.shape[1], {}
-    for size in args.sizes:
-        for index, build, search in (
-            ("IVF_FLAT", {"nlist": 1024}, {"nprobe": 16}),
-            ("FLAT", {}, {}),
-        ):
-            root = args.cache / "probe" / f"{size}-{index}"
-            shutil.rmtree(root, ignore_errors=True)
-            root.mkdir(parents=True)
-            client = MilvusClient(str(root / "milvus.db"))
-            schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
-            schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
-            for name in ("text", "source", "file_type", "section", "content_hash"):
-                schema.add_field(name, DataType.VARCHAR, max_length=65535)
-            schema.add_field("page", DataType.INT64)
-            schema.add_field("chunk_index", DataType.INT64)
-            schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
-            params = client.prepare_index_params()
-            params.add_index("vector", index_type=index, metric_type="IP", params=build)
-            client.create_collection("c", schema=schema, index_params=params)
-            started = time.perf_counter()
-            for start in range(0, size, 5000):
-                vecs, meta = synthetic(size, dim, texts, start, min(5000, size - start))
-                extra = {"page": -1, "content_hash": ""}
-                rows = [{**m, **extra, "id": f"{m['chunk_index']:032x}", "vector": v.tolist()}
-                        for m, v in zip(meta, vecs, strict=True)]  # fmt: skip
-                client.insert("c", rows)
-            insert_s = time.perf_counter() - started
-            client.load_collection("c")
-            sp = {"metric_type": "IP", "params": search}
-
-            def run(v, client=client, sp=sp, **kw):
-                data = [v.tolist()]
-                return client.search("c", data, limit=args.top_k, search_params=sp, **kw)
-
-            configs = {}
-            for name, kw in (
-                ("search+fetch", {"output_fields": FIELDS}),
-                ("search-ids", {"output_fields": []}),
-                ("search+fetch+filter", {"output_fields": FIELDS, "filter": PROBE_FILTER}),
-            ):
-                timed(lambda v, kw=kw: run(v, **kw), vectors[:20])
-                configs[f"store/{name}"] = stats(timed(lambda v, kw=kw: run(v, **kw), vectors))
-            client.close()
-            sizes[f"{size}/{index}"] = {"insert_s": round(insert_s, 1), "configs": configs}
-            print(size, index, json.dumps(configs), flush=True)
-    return {
-        "queries": len(vectors),
-        "engine": {
-            "pymilvus": md.version("pymilvus"),
-            "milvus_lite": md.version("milvus-lite"),
-            "index": "IVF_FLAT nlist 1024 nprobe 16 | FLAT",
-        },
-        "sizes": sizes,
-    }
 
 
 def markdown(report: dict) -> str:
@@ -279,6 +224,9 @@ def markdown(report: dict) -> str:
     ]
     for size, res in report["sizes"].items():
         for name, s in res["configs"].items():
+            if not isinstance(s, dict):
+                lines.append(f"| {size} | {name} | {s} | | |")
+                continue
             lines.append(f"| {size} | {name} | {s['p50_ms']} | {s['p95_ms']} | {s['mean_ms']} |")
     if "target_met" in report:
         verdict = ", ".join(
@@ -298,7 +246,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--top-k", type=int, default=10)
     parser.add_argument("--threads", default="1,2", help="torch thread counts to time")
-    parser.add_argument("--engine-probe", action="store_true")
+    parser.add_argument(
+        "--lite-index",
+        choices=["FLAT", "IVF_FLAT"],
+        default="FLAT",
+        help="Milvus Lite index to measure (the store uses FLAT)",
+    )
     parser.add_argument("--cache", type=Path, default=REPO / "benchmarks" / ".cache" / "latency")
     parser.add_argument(
         "--out", type=Path, default=REPO / "docs" / "results" / "query_latency.json"
@@ -313,38 +266,40 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "top_k": args.top_k,
     }
-    if args.engine_probe:
-        report.update(engine_probe(args))
-    else:
-        from indexer.encoders import build_encoder
-        from indexer.settings import load_settings
-        from indexer.stores.milvus import HNSW_PARAMS
+    from indexer.encoders import build_encoder
+    from indexer.settings import load_settings
+    from indexer.stores import milvus
 
-        texts, queries = load_texts(args.queries)
-        teacher = build_encoder("teacher", load_settings({"DISTILSEARCH_THREADS": "1"}))
-        student, label = student_encoder(teacher, args.cache)
-        np.save(args.cache / "query_vectors.npy", teacher.encode_queries(queries))
-        sizes = {str(s): measure(s, args, teacher, student, texts, queries) for s in args.sizes}
-        largest = sizes[str(max(args.sizes))]["configs"]
-        report.update(
-            {
-                "engine": {
-                    "pymilvus": md.version("pymilvus"),
-                    "milvus_lite": md.version("milvus-lite"),
-                    "index": f"HNSW {HNSW_PARAMS}, ef {max(64, args.top_k)}",
-                },
-                "student": label,
-                "queries": len(queries),
-                "sizes": sizes,
-                "target": TARGET,
-                "target_met": {
-                    f"{t} torch thread(s)": all(
-                        largest[f"service/student @{t}t"][p] <= TARGET[p] for p in TARGET
-                    )
-                    for t in args.threads
-                },
-            }
-        )
+    if args.lite_index == "IVF_FLAT":
+        milvus.LITE_INDEX = ("IVF_FLAT", {"nlist": 128}, {"nprobe": 16})
+        args.cache = args.cache / "ivf_flat"
+        args.cache.mkdir(parents=True, exist_ok=True)
+
+    texts, queries = load_texts(args.queries)
+    teacher = build_encoder("teacher", load_settings({"DISTILSEARCH_THREADS": "1"}))
+    student, label = student_encoder(teacher, args.cache)
+    np.save(args.cache / "query_vectors.npy", teacher.encode_queries(queries))
+    sizes = {str(s): measure(s, args, teacher, student, texts, queries) for s in args.sizes}
+    largest = sizes[str(max(args.sizes))]["configs"]
+    report.update(
+        {
+            "engine": {
+                "pymilvus": md.version("pymilvus"),
+                "milvus_lite": md.version("milvus-lite"),
+                "index": "{} build {} search {}".format(*milvus.LITE_INDEX),
+            },
+            "student": label,
+            "queries": len(queries),
+            "sizes": sizes,
+            "target": TARGET,
+            "target_met": {
+                f"{t} torch thread(s)": all(
+                    largest[f"service/student @{t}t"][p] <= TARGET[p] for p in TARGET
+                )
+                for t in args.threads
+            },
+        }
+    )
     report["load_avg"] = [round(x, 2) for x in (*load_before, *os.getloadavg())]
     report["payload"] = "SciFact abstracts cut to 1000 chars" if SCIFACT.is_dir() else "test docs"
     args.out.parent.mkdir(parents=True, exist_ok=True)

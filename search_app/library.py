@@ -32,8 +32,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-#: How long a source list stays fresh. Listing sources scans every row (16 s for 100k
-#: chunks on Milvus Lite 3.2.2), so it is cached; this process's own writes clear it, and
+#: How long a source list stays fresh. Listing sources scans every row (seconds at 100k
+#: chunks), so it is cached; this process's own writes clear it, and
 #: with a Milvus Lite file no other process can write.
 SOURCES_TTL_S = {"lite": 600.0, "server": 60.0}
 ProgressFn = Callable[[int, int, str], None]

@@ -94,9 +94,9 @@ class SearchService:
     def open_collections(self) -> None:
         """Load every indexed collection now, from this one thread.
 
-        Milvus Lite 3.2.2 can lose a collection's loaded state when two threads touch it
-        for the first time at once (measured: a source scan next to a count left it
-        "released"), so the UI opens them before its background work starts.
+        Milvus Lite 3.2.2 lost a collection's loaded state when two threads touched it for
+        the first time at once (a source scan next to a count left it "released"); opening
+        them before the UI's background work starts keeps any engine clear of that race.
         """
         for name in self.indexed_encoders():
             coll = collection_name(self.base_collection, name)

@@ -77,8 +77,8 @@ def student_encoder(models_dir: Path, teacher: SentenceTransformerEncoder) -> En
 def release_lite(db_path: Path) -> None:
     """Stop this process's Milvus Lite server for ``db_path`` and free its file lock.
 
-    ``MilvusStore.close()`` closes the client only; milvus-lite 3.2.2 keeps serving the
-    file (and holding its lock) until the process exits.
+    ``MilvusStore.close()`` does this too; this also covers a store the app's cache held
+    (a no-op when nothing serves the file).
     """
     from milvus_lite.server_manager import server_manager_instance
 

@@ -155,6 +155,7 @@ def test_compare_shows_verdict_and_both_sides(server, page):
     submit(page, f"{server}/compare", "Query", "cache a whole page", "Compare")
     page.get_by_text("student agrees on").first.wait_for()
     page.get_by_text("caching.md").last.wait_for()
+    page.get_by_text("teacher latency").first.wait_for()  # the page streams in; wait for its end
     body = page.inner_text("body")
     shot(page, "compare")
     assert "overlap@10" in body and "teacher latency" in body and "student latency" in body

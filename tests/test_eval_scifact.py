@@ -1,6 +1,6 @@
 """Correctness anchor: the harness reproduces published SciFact figures.
 
-all-MiniLM-L6-v2 through Milvus Lite (HNSW) must land within ±1.0 of MTEB's 64.51
+all-MiniLM-L6-v2 through Milvus Lite (exact FLAT search) must land within ±1.0 of MTEB's 64.51
 nDCG@10; BM25 (bm25s) near its published 68.74. Encoding 5,183 abstracts takes ~7
 minutes on 2 cores, hence ``slow`` (CI runs it).
 """

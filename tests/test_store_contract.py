@@ -40,7 +40,7 @@ def _store(kind: str, tmp_path: Path) -> VectorStore:
 
 @pytest.fixture(scope="module")
 def lite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A real ``milvus-lite server`` process: the store reached by http URI, as in server mode."""
+    """A real Milvus Lite server process: the store reached by http URI, as in server mode."""
     from indexer.lite_server import running_lite_server
 
     with running_lite_server(tmp_path_factory.mktemp("served") / "milvus.db") as uri:
@@ -173,3 +173,51 @@ def test_delete_ids_and_drop(store, name):
     store.drop(name)
     assert store.collection_info(name) is None
     assert name not in store.list_collections()
+
+
+# -- Milvus Lite specifics -----------------------------------------------------------------
+
+
+def test_lite_refuses_a_milvus_lite_3_folder_naming_it(tmp_path):
+    from indexer.stores.base import StoreUnavailableError
+    from indexer.stores.milvus import MilvusStore
+
+    old = tmp_path / "milvus.db"
+    (old / "collections").mkdir(parents=True)
+    with pytest.raises(StoreUnavailableError, match=r"milvus\.db is a folder"):
+        MilvusStore(str(old))
+    assert (old / "collections").is_dir(), "the old folder must be left as it was"
+
+
+@pytest.mark.parametrize("bad", ["x" * 37 + ".db", "with space.db", "ünï.db"])
+def test_lite_refuses_file_names_milvus_lite_cannot_open(tmp_path, bad):
+    from indexer.stores.base import StoreUnavailableError
+    from indexer.stores.milvus import MilvusStore
+
+    with pytest.raises(StoreUnavailableError, match="file name"):
+        MilvusStore(str(tmp_path / bad))
+
+
+def test_a_collection_without_an_encoder_record_is_not_taken_over(tmp_path):
+    from indexer.stores.milvus import MilvusStore
+
+    store = MilvusStore(str(tmp_path / "foreign.db"))
+    try:
+        client = store._client
+        client.create_collection("theirs", dimension=DIM)
+        assert store.collection_info("theirs") is None
+        with pytest.raises(ValueError, match="not created by distilsearch"):
+            store.ensure_collection("theirs", INFO)
+        assert client.has_collection("theirs")
+    finally:
+        store.close()
+
+
+def test_served_lite_file_gets_the_lite_index(lite_server):
+    from indexer.stores.milvus import LITE_INDEX, MilvusStore
+
+    store = MilvusStore(lite_server)
+    name = f"served_{uuid.uuid4().hex[:8]}"
+    store.ensure_collection(name, INFO)
+    described = store._client.describe_index(name, "vector")
+    assert described["index_type"] == LITE_INDEX[0]

@@ -1,17 +1,21 @@
 """Milvus behind the ``VectorStore`` protocol: Milvus Lite (file URI) or a server (http URI).
 
 One class serves both; only the URI differs. Each collection holds one encoder's
-vectors (``vector`` field, inner product on unit vectors = cosine, HNSW index) plus
-the chunk's scalar fields; the encoder record lives in a collection property.
+vectors (``vector`` field, inner product on unit vectors = cosine) plus the chunk's
+scalar fields; the encoder record lives in a collection property. The vector index
+follows the engine: HNSW on a server; exact FLAT on Milvus Lite 2.5, whose C++ engine
+offers only FLAT / IVF_FLAT and whose IVF_FLAT returned approximate results that
+``nprobe`` did not change (docs/results/query_latency.md).
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
-import sys
 import threading
 import time
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,6 +23,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from indexer.lite_server import check_db_name, holder_file, record_holder
 from indexer.stores.base import (
     CollectionInfo,
     Filters,
@@ -31,7 +36,9 @@ from indexer.types import Chunk, Hit
 
 logger = logging.getLogger(__name__)
 
-META_PROPERTY = "distilsearch.encoder"
+#: The encoder record rides in the collection description (Milvus Lite 2.5 cannot alter
+#: collection properties).
+META_PREFIX = "distilsearch.encoder="
 VECTOR_FIELD = "vector"
 SCALAR_FIELDS = ("text", "source", "file_type", "section", "page", "chunk_index", "content_hash")
 #: VARCHAR limits are bytes of UTF-8.
@@ -47,12 +54,20 @@ WRITE_BATCH = 512
 QUERY_BATCH = 4096
 #: Milvus caps offset + limit of a plain query at 16384 rows.
 QUERY_WINDOW = 16384
-HNSW_PARAMS = {"M": 16, "efConstruction": 200}
+#: (index type, build params, search params) per engine.
+SERVER_INDEX: tuple[str, dict[str, int], dict[str, int]] = (
+    "HNSW",
+    {"M": 16, "efConstruction": 200},
+    {"ef": 64},
+)
+LITE_INDEX: tuple[str, dict[str, int], dict[str, int]] = ("FLAT", {}, {})
 CALL_TIMEOUT_S = 60.0
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 T = TypeVar("T")
 
 
+#: milvus-lite 2.5.1 imports pkg_resources, which warns on every start.
+warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
 #: gRPC's C core logs keepalive chatter between pymilvus and Milvus Lite's server thread.
 os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 #: pymilvus logs every failed RPC with a traceback on its own handler; this store turns
@@ -78,10 +93,6 @@ def _is_server(uri: str) -> bool:
     return uri.startswith(("http://", "https://", "tcp://", "unix:"))
 
 
-def _holder_file(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".holder")
-
-
 class MilvusStore:
     """A :class:`~indexer.stores.base.VectorStore` over ``pymilvus.MilvusClient``."""
 
@@ -101,18 +112,18 @@ class MilvusStore:
         self._known: dict[str, CollectionInfo] = {}
         self._lock = threading.Lock()
         if not self.is_server:
-            Path(uri).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            _check_lite_path(Path(uri).expanduser())
         try:
             self._client = MilvusClient(uri=uri, token=token, timeout=CALL_TIMEOUT_S)
         except MilvusException as exc:
             raise StoreUnavailableError(self._open_failure(exc)) from exc
         if not self.is_server:
-            _holder_file(Path(uri)).write_text(f"{os.getpid()} {' '.join(sys.argv)[:500]}\n")
+            record_holder(Path(uri).expanduser())
 
     def _open_failure(self, exc: Exception) -> str:
         if self.is_server:
             return f"cannot reach the Milvus server at {self.uri}: {exc}"
-        holder = _holder_file(Path(self.uri))
+        holder = holder_file(Path(self.uri).expanduser())
         who = holder.read_text().strip() if holder.is_file() else "another process"
         return (
             f"the Milvus Lite file {self.uri} is open in another process (pid and command: "
@@ -129,27 +140,33 @@ class MilvusStore:
             existing.check_compatible(info, name)
             self._ensure_loaded(name)
             return
-        if not self._client.has_collection(name):
-            self._create(name, info.dim)
-        self._client.alter_collection_properties(name, properties={META_PROPERTY: info.to_json()})
+        if self._retrying(self._client.has_collection, name):
+            raise ValueError(
+                f"collection {name!r} at {self.uri} was not created by distilsearch "
+                "(it has no encoder record); pick another collection name"
+            )
+        self._create(name, info)
         self._ensure_loaded(name)
 
-    def _create(self, name: str, dim: int) -> None:
+    def _create(self, name: str, info: CollectionInfo) -> None:
         from pymilvus import DataType, MilvusClient
 
-        schema = MilvusClient.create_schema(auto_id=False, enable_dynamic_field=False)
+        schema = MilvusClient.create_schema(
+            auto_id=False, enable_dynamic_field=False, description=META_PREFIX + info.to_json()
+        )
         schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=MAX_BYTES["id"])
         for field in ("text", "source", "file_type", "section", "content_hash"):
             schema.add_field(field, DataType.VARCHAR, max_length=MAX_BYTES[field])
         schema.add_field("page", DataType.INT64)
         schema.add_field("chunk_index", DataType.INT64)
-        schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=dim)
+        schema.add_field(VECTOR_FIELD, DataType.FLOAT_VECTOR, dim=info.dim)
         index = self._client.prepare_index_params()
-        index.add_index(VECTOR_FIELD, index_type="HNSW", metric_type="IP", params=HNSW_PARAMS)
+        index_type, build_params, _ = self._engine_index
+        index.add_index(VECTOR_FIELD, index_type=index_type, metric_type="IP", params=build_params)
         self._client.create_collection(
             name, schema=schema, index_params=index, consistency_level="Strong"
         )
-        logger.info("created collection %s (dim %d) at %s", name, dim, self.uri)
+        logger.info("created collection %s (dim %d) at %s", name, info.dim, self.uri)
 
     def _ensure_loaded(self, name: str) -> None:
         if name in self._loaded:
@@ -163,9 +180,10 @@ class MilvusStore:
     def collection_info(self, name: str) -> CollectionInfo | None:
         if not self._retrying(self._client.has_collection, name):
             return None
-        props = self._retrying(self._client.describe_collection, name).get("properties", {})
-        raw = props.get(META_PROPERTY)
-        return CollectionInfo.from_json(raw) if raw else None
+        description = self._retrying(self._client.describe_collection, name).get("description", "")
+        if not description.startswith(META_PREFIX):
+            return None
+        return CollectionInfo.from_json(description.removeprefix(META_PREFIX))
 
     def list_collections(self) -> list[str]:
         return sorted(self._retrying(self._client.list_collections))
@@ -216,10 +234,31 @@ class MilvusStore:
             filter=build_expression(filters),
             limit=top_k,
             output_fields=list(SCALAR_FIELDS),
-            search_params={"metric_type": "IP", "params": {"ef": max(64, top_k)}},
+            search_params={"metric_type": "IP", "params": self._search_params_for(top_k)},
             timeout=CALL_TIMEOUT_S,
         )
         return [[_hit(raw) for raw in per_query] for per_query in results]
+
+    @functools.cached_property
+    def _engine_index(self) -> tuple[str, dict[str, int], dict[str, int]]:
+        """The index for this engine. Milvus Lite served over TCP looks like a server by
+        URI; it is told apart by not implementing ``GetVersion``."""
+        if not self.is_server:
+            return LITE_INDEX
+        import grpc
+
+        try:
+            self._client.get_server_version(timeout=CALL_TIMEOUT_S)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
+                return LITE_INDEX
+        return SERVER_INDEX
+
+    def _search_params_for(self, top_k: int) -> dict[str, int]:
+        params = dict(self._engine_index[2])
+        if "ef" in params:  # HNSW needs ef >= top_k
+            params["ef"] = max(params["ef"], top_k)
+        return params
 
     def ids(self, name: str, filters: Filters | None = None) -> set[str]:
         return {row["id"] for row in self._scan(name, filters, ["id"])}
@@ -310,6 +349,20 @@ class MilvusStore:
             except ImportError:
                 return
             server_manager_instance.release_server(str(Path(self.uri).expanduser().absolute()))
+
+
+def _check_lite_path(db_file: Path) -> None:
+    """Fail early, naming the file, on what Milvus Lite would refuse obscurely."""
+    try:
+        check_db_name(db_file)
+    except ValueError as exc:
+        raise StoreUnavailableError(str(exc)) from None
+    if db_file.is_dir():
+        raise StoreUnavailableError(
+            f"{db_file} is a folder, not a Milvus Lite file: it was probably written by "
+            "milvus-lite 3.x, which this version does not read. Move it away and index again."
+        )
+    db_file.parent.mkdir(parents=True, exist_ok=True)
 
 
 def _is_unavailable(exc: Exception) -> bool:
