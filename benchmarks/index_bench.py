@@ -14,7 +14,9 @@ Measured in one run, on one machine:
 from __future__ import annotations
 
 import argparse
+import importlib.metadata as md
 import json
+import os
 import random
 import resource
 import tempfile
@@ -26,6 +28,7 @@ import numpy as np
 from indexer.encoders import build_encoder
 from indexer.pipeline import IndexOptions, index_files
 from indexer.settings import load_settings
+from indexer.stores import milvus as milvus_store
 from indexer.stores.base import CollectionInfo
 from indexer.stores.milvus import SCALAR_FIELDS, VECTOR_FIELD, MilvusStore
 from indexer.types import Chunk
@@ -106,7 +109,7 @@ def measure_milvus(texts: list[str], rows: int, workdir: Path, queries: int = 20
                 anns_field=VECTOR_FIELD,
                 limit=10,
                 output_fields=fields,
-                search_params={"metric_type": "IP", "params": {"ef": 64}},
+                search_params={"metric_type": "IP", "params": store._search_params_for(10)},
             )
             times.append((time.perf_counter() - t0) * 1000)
         latencies[label] = {
@@ -127,6 +130,7 @@ def main() -> None:
     files = sorted(docs.rglob("*.txt"))
     random.Random(0).shuffle(files)
     files = files[: args.files] if args.files else files
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         pipeline, texts = measure_pipeline(files, Path(tmp))
         milvus = measure_milvus(texts, args.rows, Path(tmp))
@@ -134,6 +138,8 @@ def main() -> None:
         "pipeline": pipeline,
         "milvus_lite": milvus,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "engine": f"milvus-lite {md.version('milvus-lite')}, {milvus_store.LITE_INDEX[0]} index",
+        "load_avg": [round(x, 2) for x in (*load_before, *os.getloadavg())],
     }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "index_bench.json").write_text(json.dumps(result, indent=2) + "\n")
@@ -148,6 +154,9 @@ def _markdown(result: dict) -> str:
     return "\n".join(
         [
             f"# Indexing benchmark ({result['created']})",
+            "",
+            f"Engine: {result['engine']}. Load average (1/5/15 min, before and after): "
+            f"{result['load_avg']}.",
             "",
             "| measure | value |",
             "|---|---|",

@@ -226,6 +226,17 @@ def render(r: dict, args: argparse.Namespace) -> str:
             f"{browser['searches']} | {browser['errors']} | - | {browser['p50_ms']} | "
             f"{browser['p95_ms']} | - |"
         )
+    out += [
+        "",
+        "The HTTP clients and the Chromium sessions run at the same time against one "
+        "Streamlit server. Each Chromium search waits for its own query's result before "
+        "the next click. An earlier version of this test clicked again as soon as the "
+        "previous result was on the page. That was about 10 clicks a second per session, "
+        "and each click started a new script thread while the old ones were still "
+        "finishing. Streamlit starts those threads on its event loop, so the loop stalled "
+        "and 36 of 9,582 HTTP requests timed out after 30 s. A user who clicks that fast "
+        "slows the server down for everyone else.",
+    ]
     out.append("")
     return "\n".join(out)
 

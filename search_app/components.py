@@ -171,7 +171,8 @@ def render_hit_body(hit: Hit, highlight: Highlight | None) -> None:
 def timing_caption(result: SearchResult) -> str:
     extra = f" (+ {result.highlight_ms:.0f} ms highlighting)" if result.highlights else ""
     return (
-        f"{len(result.hits)} hits from `{code_span(result.collection)}` — "
+        f"{len(result.hits)} hits for `{code_span(result.query)}` "
+        f"from `{code_span(result.collection)}` — "
         f"{result.encode_ms:.0f} ms encode + {result.search_ms:.0f} ms search = "
         f"**{result.total_ms:.0f} ms**{extra}"
     )
