@@ -31,13 +31,13 @@ SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "results"
 CONFIGS = {
     "by_title 500": ChunkingConfig(
-        max_characters=500, new_after_n_chars=400, combine_text_under_n_chars=150
+        max_characters=500, new_after_n_chars=400, combine_text_under_n_chars=150, overlap=0
     ),
-    "by_title 1000 (default)": ChunkingConfig(),
+    "by_title 1000": ChunkingConfig(overlap=0),
     "by_title 2000": ChunkingConfig(
-        max_characters=2000, new_after_n_chars=1600, combine_text_under_n_chars=600
+        max_characters=2000, new_after_n_chars=1600, combine_text_under_n_chars=600, overlap=0
     ),
-    "basic 1000": ChunkingConfig(strategy="basic"),
+    "basic 1000": ChunkingConfig(strategy="basic", overlap=0),
     "by_title 1000 overlap 150": ChunkingConfig(overlap=150),
 }
 
@@ -104,8 +104,10 @@ def main() -> None:
     rows.sort(key=lambda r: list(CONFIGS).index(r["config"]))
     saved.write_text(json.dumps(rows, indent=2) + "\n")
     lines = ["| chunking | chunks/doc | nDCG@10 | recall@100 |", "|---|---|---|---|"]
+    default = next(label for label, config in CONFIGS.items() if config == ChunkingConfig())
     lines += [
-        f"| {r['config']} | {r['chunks_per_doc']} | {r['ndcg@10']} | {r['recall@100']} |"
+        f"| {r['config']}{' (default)' if r['config'] == default else ''} | "
+        f"{r['chunks_per_doc']} | {r['ndcg@10']} | {r['recall@100']} |"
         for r in rows
     ]
     (RESULTS / "chunking_choice.md").write_text("\n".join(lines) + "\n")

@@ -27,19 +27,30 @@ os.environ.setdefault("UNSTRUCTURED_DISABLE_NOTICE", "1")
 logger = logging.getLogger(__name__)
 
 
+#: Default overlap in percent of the chunk size.
+DEFAULT_OVERLAP_PCT = 15
+
+
 class ChunkingError(RuntimeError):
     """A file could not be partitioned or chunked; the message names the file."""
 
 
 @dataclass(frozen=True)
 class ChunkingConfig:
-    """How documents are cut into chunks (sizes in characters)."""
+    """How documents are cut into chunks (sizes in characters).
+
+    Defaults measured on SciFact (1,500 abstracts, packaged teacher; nDCG@10 of the best
+    chunk per document, ``benchmarks/chunking_choice.py``): by_title 1000 with a 150
+    character overlap 78.60, without overlap 76.87, 500 characters 78.15 (1.5x the
+    chunks), 2000 characters 76.85, basic 1000 76.87. ``overlap=None`` means 15% of
+    ``max_characters`` (150 at 1000, the measured point; other sizes scale with it).
+    """
 
     strategy: Literal["by_title", "basic"] = "by_title"
     max_characters: int = 1000
     new_after_n_chars: int = 800
     combine_text_under_n_chars: int = 300
-    overlap: int = 0
+    overlap: int | None = None
 
     def __post_init__(self) -> None:
         if self.strategy not in ("by_title", "basic"):
@@ -50,6 +61,8 @@ class ChunkingConfig:
             raise ValueError("new_after_n_chars must be in (0, max_characters]")
         if not 0 <= self.combine_text_under_n_chars <= self.max_characters:
             raise ValueError("combine_text_under_n_chars must be in [0, max_characters]")
+        if self.overlap is None:
+            object.__setattr__(self, "overlap", self.max_characters * DEFAULT_OVERLAP_PCT // 100)
         if not 0 <= self.overlap < self.max_characters // 2:
             raise ValueError("overlap must be in [0, max_characters / 2)")
 

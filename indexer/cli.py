@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from indexer.chunking import DEFAULT_OVERLAP_PCT, ChunkingConfig
 from indexer.settings import Settings, load_settings
 
 logger = logging.getLogger("distilsearch")
@@ -240,12 +241,27 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:
         action="store_true",
         help="delete chunks of files that no longer exist under the given folders",
     )
-    p.add_argument("--chunking", choices=["by_title", "basic"], default="by_title")
-    p.add_argument("--max-chars", type=int, default=1000, help="chunk size (default 1000)")
+    chunking = ChunkingConfig()
+    p.add_argument("--chunking", choices=["by_title", "basic"], default=chunking.strategy)
     p.add_argument(
-        "--combine-under", type=int, default=300, help="merge sections shorter (default 300)"
+        "--max-chars",
+        type=int,
+        default=chunking.max_characters,
+        help="chunk size in characters (default %(default)s)",
     )
-    p.add_argument("--overlap", type=int, default=0, help="characters of overlap (default 0)")
+    p.add_argument(
+        "--combine-under",
+        type=int,
+        default=chunking.combine_text_under_n_chars,
+        help="merge sections shorter than this (default %(default)s)",
+    )
+    p.add_argument(
+        "--overlap",
+        type=int,
+        help="characters repeated between consecutive pieces of a long section "
+        f"(default {DEFAULT_OVERLAP_PCT}%% of --max-chars: "
+        f"{chunking.overlap} at {chunking.max_characters})",
+    )
     p.add_argument(
         "--workers",
         type=int,

@@ -95,3 +95,11 @@ def test_file_types_and_config_validation():
         ChunkingConfig(strategy="sentences")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         ChunkingConfig(max_characters=100, new_after_n_chars=200)
+
+
+def test_default_overlap_is_fifteen_percent_of_the_chunk_size():
+    assert ChunkingConfig().overlap == 150
+    small = ChunkingConfig(max_characters=200, new_after_n_chars=150, combine_text_under_n_chars=0)
+    assert small.overlap == 30
+    assert ChunkingConfig(overlap=0).overlap == 0
+    assert ChunkingConfig() == ChunkingConfig(overlap=150)

@@ -221,3 +221,18 @@ def test_served_lite_file_gets_the_lite_index(lite_server):
     store.ensure_collection(name, INFO)
     described = store._client.describe_index(name, "vector")
     assert described["index_type"] == LITE_INDEX[0]
+
+
+def test_serving_a_file_another_process_holds_fails_naming_the_holder(tmp_path, capsys):
+    from indexer.lite_server import free_port
+    from indexer.lite_server import main as serve_main
+    from indexer.stores.milvus import MilvusStore
+
+    db = tmp_path / "held.db"
+    store = MilvusStore(str(db))
+    try:
+        assert serve_main([str(db), "--port", str(free_port())]) == 2
+    finally:
+        store.close()
+    err = capsys.readouterr().err
+    assert "held.db is open in another process" in err and str(os.getpid()) in err

@@ -2,7 +2,7 @@
 
 One class serves both; only the URI differs. Each collection holds one encoder's
 vectors (``vector`` field, inner product on unit vectors = cosine) plus the chunk's
-scalar fields; the encoder record lives in a collection property. The vector index
+scalar fields; the encoder record lives in the collection description. The vector index
 follows the engine: HNSW on a server; exact FLAT on Milvus Lite 2.5, whose C++ engine
 offers only FLAT / IVF_FLAT and whose IVF_FLAT returned approximate results that
 ``nprobe`` did not change (docs/results/query_latency.md).
