@@ -72,20 +72,38 @@ def from_beir(path: Path, max_words: int) -> list[Example]:
 
 
 def from_folder(path: Path, max_words: int) -> list[Example]:
-    """Chunks of every supported file under ``path``; pseudo-query = section or first sentence."""
+    """Chunks of every supported file under ``path``; pseudo-query = section or first sentence.
+
+    Files are checked as the indexer checks them (type by content, size, zip bombs);
+    unsupported types are skipped quietly, rejected and unreadable ones with a warning.
+    """
     from indexer.chunking import ChunkingError, chunk_file
+    from indexer.sniff import Rejected, Unsupported, detect
     from indexer.walk import iter_files
 
     out: list[Example] = []
+    used, unsupported = 0, 0
     for file in iter_files([path]):
         try:
-            chunks = chunk_file(file)
-        except ChunkingError as exc:
+            kind = detect(file)
+            chunks = chunk_file(file, mime=kind.mime, file_type=kind.label)
+        except Unsupported as exc:
+            logger.debug("skipping %s: %s", file, exc)
+            unsupported += 1
+            continue
+        except (Rejected, ChunkingError, OSError) as exc:
             logger.warning("skipping %s: %s", file, exc)
             continue
+        used += 1
         for chunk in chunks:
             doc = f"{chunk.source}#{chunk.chunk_index}"
             out.extend(_examples(doc, "", chunk.text, max_words, query=chunk.section))
+    logger.info(
+        "training text from %d files under %s (%d of unsupported types skipped)",
+        used,
+        path,
+        unsupported,
+    )
     return out
 
 

@@ -60,6 +60,20 @@ def test_folder_text_goes_through_the_indexers_chunking() -> None:
     assert len(sources) >= 3 and all(e.query for e in examples)
 
 
+def test_folder_skips_what_the_indexer_would_skip(tmp_path: Path, caplog) -> None:
+    sentence = "Django caches whole pages or fragments of templates for a while. "
+    (tmp_path / "good.txt").write_text("\n\n".join(sentence * 8 for _ in range(4)))
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "junk.pdf").write_bytes(bytes(range(256)) * 8)
+    with caplog.at_level("INFO", logger="distill.data"):
+        examples = load_examples(str(tmp_path), max_seq_length=64)
+    assert {Path(e.doc.split("#")[0]).name for e in examples} == {"good.txt"}
+    warned = " ".join(r.getMessage() for r in caplog.records if r.levelname == "WARNING")
+    assert "junk.pdf" in warned and "image.png" not in warned
+    assert "training text from 1 files" in caplog.text
+
+
 def test_texts_from_an_existing_collection(tmp_path: Path) -> None:
     import numpy as np
 
