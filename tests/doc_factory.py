@@ -12,6 +12,14 @@ from indexer.pipeline import IndexOptions
 from indexer.sniff import Limits
 
 
+def slow_text(path: Path) -> Path:
+    """120k short, distinct paragraphs (3.4 MiB): parsing them takes tens of seconds on
+    any machine, far past the few seconds' timeouts the tests set."""
+    paragraphs = (f"River bend {i} reach {i * 7}." for i in range(120_000))
+    path.write_text("\n\n".join(paragraphs))
+    return path
+
+
 def pdf_bytes(pages: list[str]) -> bytes:
     """A minimal valid PDF: one Helvetica text block per page, lines from ``\\n``."""
     n = len(pages)
@@ -202,10 +210,7 @@ def write_hostile_folder(root: Path) -> dict[str, str]:
     expected["bomb.docx"] = "failed"
     (root / "huge.txt").write_bytes(b"x" * (5 * 2**20))
     expected["huge.txt"] = "failed"  # over the test's 4 MiB limit
-    # 120k short, distinct paragraphs (3.4 MiB, under the limit): parsing them takes
-    # tens of seconds on any machine, far past the 4 s timeout
-    paragraphs = (f"River bend {i} reach {i * 7}." for i in range(120_000))
-    (root / "slow.txt").write_text("\n\n".join(paragraphs))
+    slow_text(root / "slow.txt")
     expected["slow.txt"] = "failed"  # per-file timeout
     os.symlink(root / "self-loop.txt", root / "self-loop.txt")
     expected["self-loop.txt"] = "failed"

@@ -10,6 +10,7 @@ from indexer.chunking import ChunkingConfig
 from indexer.pipeline import IndexOptions, index_files, source_name
 from indexer.stores.memory import InMemoryStore
 from indexer.walk import iter_files
+from tests.doc_factory import slow_text
 from tests.fakes import KeywordEncoder
 
 VOCAB = ["river", "mountain", "forest", "desert"]
@@ -42,8 +43,7 @@ def test_worker_processes_give_the_same_chunks_as_inline(tmp_path):
 
 def test_a_file_over_its_timeout_fails_and_the_run_goes_on(tmp_path):
     root = _corpus(tmp_path / "docs", n=2)
-    slow = root / "huge.txt"
-    slow.write_text(("A sentence about a river that keeps going. " * 20 + "\n\n") * 3000)
+    slow_text(root / "huge.txt")
     files = list(iter_files([root]))
     options = IndexOptions(chunking=SMALL, workers=1, timeout_s=2)
     report = index_files(files, [KeywordEncoder(VOCAB)], InMemoryStore(), "docs", options)

@@ -34,7 +34,8 @@ def indexed(teacher, tmp_path_factory):
     name = collection_name("docs", teacher.name)
     report = index_files(list(iter_files([DOCS])), [teacher], store, "docs", IndexOptions())
     assert report.ok and report.count("indexed") == 4
-    return store, name
+    yield store, name
+    store.close()
 
 
 @pytest.mark.parametrize(("query", "expected"), sorted(QUERIES.items()))

@@ -59,9 +59,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[VectorStor
     if request.param == "lite-server":
         from indexer.stores.milvus import MilvusStore
 
-        yield MilvusStore(request.getfixturevalue("lite_server"))
-        return
-    yield _store(request.param, tmp_path)
+        opened: VectorStore = MilvusStore(request.getfixturevalue("lite_server"))
+    else:
+        opened = _store(request.param, tmp_path)
+    yield opened
+    close = getattr(opened, "close", None)
+    if close is not None:
+        close()  # a Lite store runs a server process per file until closed
 
 
 @pytest.fixture
@@ -217,22 +221,32 @@ def test_served_lite_file_gets_the_lite_index(lite_server):
     from indexer.stores.milvus import LITE_INDEX, MilvusStore
 
     store = MilvusStore(lite_server)
-    name = f"served_{uuid.uuid4().hex[:8]}"
-    store.ensure_collection(name, INFO)
-    described = store._client.describe_index(name, "vector")
-    assert described["index_type"] == LITE_INDEX[0]
+    try:
+        name = f"served_{uuid.uuid4().hex[:8]}"
+        store.ensure_collection(name, INFO)
+        described = store._client.describe_index(name, "vector")
+        assert described["index_type"] == LITE_INDEX[0]
+    finally:
+        store.close()
 
 
-def test_serving_a_file_another_process_holds_fails_naming_the_holder(tmp_path, capsys):
-    from indexer.lite_server import free_port
-    from indexer.lite_server import main as serve_main
+def test_serving_a_file_another_process_holds_fails_naming_the_holder(tmp_path):
+    import subprocess
+
+    from indexer.lite_server import free_port, server_command
     from indexer.stores.milvus import MilvusStore
 
     db = tmp_path / "held.db"
-    store = MilvusStore(str(db))
+    store = MilvusStore(str(db))  # this process holds the file (POSIX locks are per process)
     try:
-        assert serve_main([str(db), "--port", str(free_port())]) == 2
+        done = subprocess.run(
+            server_command(db, "127.0.0.1", free_port()),
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         store.close()
-    err = capsys.readouterr().err
-    assert "held.db is open in another process" in err and str(os.getpid()) in err
+    assert done.returncode == 2
+    assert "held.db is open in another process" in done.stderr
+    assert str(os.getpid()) in done.stderr

@@ -63,6 +63,9 @@ SERVER_INDEX: tuple[str, dict[str, int], dict[str, int]] = (
 LITE_INDEX: tuple[str, dict[str, int], dict[str, int]] = ("FLAT", {}, {})
 CALL_TIMEOUT_S = 60.0
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+#: pymilvus 2.5 retries an unreachable server 75 times per call on its own (~3.5 min)
+#: unless told otherwise; the store does the retrying itself, with RETRY_DELAYS_S.
+NO_CLIENT_RETRIES = 0
 T = TypeVar("T")
 
 
@@ -248,7 +251,7 @@ class MilvusStore:
         import grpc
 
         try:
-            self._client.get_server_version(timeout=CALL_TIMEOUT_S)
+            self._client.get_server_version(timeout=CALL_TIMEOUT_S, retry_times=NO_CLIENT_RETRIES)
         except grpc.RpcError as exc:
             if exc.code() == grpc.StatusCode.UNIMPLEMENTED:
                 return LITE_INDEX
@@ -314,6 +317,7 @@ class MilvusStore:
         """
         from pymilvus.exceptions import MilvusException
 
+        kwargs.setdefault("retry_times", NO_CLIENT_RETRIES)
         for attempt, delay in enumerate((*self.retry_delays, None), 1):
             try:
                 return call(*args, **kwargs)
@@ -367,6 +371,14 @@ def _check_lite_path(db_file: Path) -> None:
 
 def _is_unavailable(exc: Exception) -> bool:
     """True for connection failures (worth retrying), False for request errors."""
+    import grpc
+
+    cause = exc.__cause__
+    if isinstance(cause, grpc.RpcError) and cause.code() in (
+        grpc.StatusCode.UNAVAILABLE,
+        grpc.StatusCode.DEADLINE_EXCEEDED,
+    ):
+        return True
     text = str(getattr(exc, "message", exc)).lower()
     return getattr(exc, "code", None) == 2 or any(
         word in text for word in ("unavailable", "connect", "deadline exceeded", "timed out")
