@@ -19,7 +19,6 @@ import json
 import os
 import random
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -29,8 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.cli import streamlit_command
 from indexer.encoders import build_encoder
-from indexer.lite_server import free_port, wait_for_port
+from indexer.lite_server import free_port, stop_process, wait_for_port
 from indexer.pipeline import IndexOptions, index_files
 from indexer.settings import load_settings
 from search_app.service import SearchService
@@ -132,23 +132,7 @@ def load_streamlit(data_dir: Path, clients: int, seconds: float) -> dict:
     port = free_port()
     env = dict(os.environ, DISTILSEARCH_DATA_DIR=str(data_dir), DISTILSEARCH_THREADS="2")
     server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "search_app" / "app.py"),
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ],
+        streamlit_command("127.0.0.1", port, "--server.fileWatcherType", "none"),
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -176,8 +160,7 @@ def load_streamlit(data_dir: Path, clients: int, seconds: float) -> dict:
             browser.join()
         return {"http": http, "browser": browser_result or {"skipped": "no /usr/bin/chromium"}}
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_process(server, timeout_s=30)
 
 
 def browser_sessions(base: str, sessions: int, seconds: float) -> dict:

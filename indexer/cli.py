@@ -158,26 +158,32 @@ def _cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return _cmd_serve(args, settings)
 
 
-def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    import os
-    import subprocess
-
+def streamlit_command(host: str, port: int, *extra: str) -> list[str]:
+    """The command line that serves the UI on ``host:port`` (``extra``: more options)."""
     app = Path(__file__).resolve().parent.parent / "search_app" / "app.py"
-    command = [
+    return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
         str(app),
         "--server.address",
-        args.host,
+        host,
         "--server.port",
-        str(args.port),
+        str(port),
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
         "false",
+        *extra,
     ]
+
+
+def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+    import subprocess
+
+    command = streamlit_command(args.host, args.port)
     env = dict(
         os.environ,
         DISTILSEARCH_COLLECTION=settings.collection,

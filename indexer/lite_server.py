@@ -139,6 +139,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+def stop_process(process: subprocess.Popen, timeout_s: float = 20.0) -> None:
+    """SIGTERM ``process``; SIGKILL it if it has not exited after ``timeout_s``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextmanager
 def running_lite_server(db_file: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
     """Serve ``db_file`` in a child process; yield its URI; stop it on exit."""
@@ -155,11 +165,7 @@ def running_lite_server(db_file: Path, host: str = "127.0.0.1", port: int = 0) -
             raise RuntimeError(f"Milvus Lite server did not start: {err.decode()[-800:]}") from None
         yield f"http://{host}:{port}"
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

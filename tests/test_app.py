@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 import search_app.service as service_module
 from search_app.resources import get_service
-from tests.test_app_support import APP, build_index, make_beir, release_lite, student_encoder
+from tests.test_app_support import APP, build_index, make_beir, student_encoder
 
 QUERY = "how do I write a custom template filter"
 
@@ -50,8 +50,7 @@ def app_env(monkeypatch, tmp_path, teacher, student):
     monkeypatch.setattr(service_module, "build_encoder", lambda name, _settings: loaded[name])
     get_service.clear()
     yield data
-    get_service.clear()  # closes the Milvus client (on_release)
-    release_lite(data / "milvus.db")
+    get_service.clear()  # closes the store (on_release), which frees the Lite file
 
 
 def use_index(data: Path, built: Path) -> None:

@@ -74,17 +74,6 @@ def student_encoder(models_dir: Path, teacher: SentenceTransformerEncoder) -> En
     return SentenceTransformerEncoder("student", folder)
 
 
-def release_lite(db_path: Path) -> None:
-    """Stop this process's Milvus Lite server for ``db_path`` and free its file lock.
-
-    ``MilvusStore.close()`` does this too; this also covers a store the app's cache held
-    (a no-op when nothing serves the file).
-    """
-    from milvus_lite.server_manager import server_manager_instance
-
-    server_manager_instance.release_server(str(db_path))
-
-
 def build_index(
     db_path: Path, encoders: Sequence[Encoder], extra: Sequence[Path] = (), base: str = "docs"
 ) -> None:
@@ -98,8 +87,7 @@ def build_index(
         report = index_files(files, list(encoders), store, base, IndexOptions(workers=0))
         assert report.ok, report.files
     finally:
-        store.close()
-        release_lite(db_path)
+        store.close()  # also stops this process's Lite server, freeing the file
 
 
 def test_student_standin_keeps_three_layers_and_differs_from_teacher(tmp_path, teacher):

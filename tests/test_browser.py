@@ -8,9 +8,7 @@ a stand-in student. Screenshots go to ``test-artifacts/browser/``.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -18,7 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_app_support import APP, REPO, XSS_TEXT, build_index, student_encoder
+from indexer.cli import streamlit_command
+from indexer.lite_server import free_port, stop_process
+from tests.test_app_support import REPO, XSS_TEXT, build_index, student_encoder
 
 pytestmark = pytest.mark.browser
 
@@ -36,12 +36,6 @@ if not CHROMIUM.exists():
         allow_module_level=True,
     )
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_healthy(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 180) -> None:
@@ -80,11 +74,7 @@ def server(tmp_path_factory, teacher) -> Iterator[str]:
     }
     for name in ("MILVUS_URI", "DISTILSEARCH_LLM_URL", "DISTILSEARCH_ENCODER"):
         env.pop(name, None)
-    command = [
-        sys.executable, "-m", "streamlit", "run", str(APP), "--server.address", "127.0.0.1",
-        "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
+    command = streamlit_command("127.0.0.1", port)
     with log.open("w") as out:
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -92,12 +82,7 @@ def server(tmp_path_factory, teacher) -> Iterator[str]:
         wait_healthy(url, proc, log)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc)
 
 
 @pytest.fixture(scope="module")
