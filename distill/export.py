@@ -81,7 +81,7 @@ def export_int8(fp32_dir: Path, out: Path, skip: tuple[str, ...] = ()) -> Path:
     import torch
     from safetensors.torch import load_file, save_file
 
-    from distill.int8 import CLASS_REF, CONFIG_NAME, MODULE_DIR
+    from distill.int8 import CLASS_REF, CONFIG_NAME, MODULE_DIR, WEIGHT_SCALES
 
     fp32_dir, out = Path(fp32_dir), Path(out)
     modules = json.loads((fp32_dir / "modules.json").read_text())
@@ -107,7 +107,15 @@ def export_int8(fp32_dir: Path, out: Path, skip: tuple[str, ...] = ()) -> Path:
         if (fp32_dir / name).is_file():
             shutil.copy2(fp32_dir / name, staging / name)
     (module_dir / CONFIG_NAME).write_text(
-        json.dumps({"method": "torch.ao dynamic qint8", "skip": list(skip)}, indent=2) + "\n"
+        json.dumps(
+            {
+                "method": "torch.ao dynamic qint8",
+                "weight_scales": WEIGHT_SCALES,
+                "skip": list(skip),
+            },
+            indent=2,
+        )
+        + "\n"
     )
     modules[0] = {**first, "path": MODULE_DIR, "type": CLASS_REF}
     (staging / "modules.json").write_text(json.dumps(modules, indent=2) + "\n")
@@ -117,6 +125,7 @@ def export_int8(fp32_dir: Path, out: Path, skip: tuple[str, ...] = ()) -> Path:
     meta["quantization"] = {
         "method": "dynamic int8 (torch.ao.quantization.quantize_dynamic) at load time",
         "weights_on_disk": "fp16",
+        "weight_scales": WEIGHT_SCALES,
         "kept_fp32": list(skip),
         "torch": torch.__version__,
     }

@@ -158,3 +158,6 @@ def test_run_exports_loadable_fp32_and_int8_folders(teacher_dir, corpus, tmp_pat
     assert fingerprint(out.out) != fingerprint(out.int8_out)
     linear = int8[0].auto_model.encoder.layer[0].attention.self.query
     assert "quantized" in type(linear).__module__
+    weight = linear.weight()  # one scale per output channel: per-tensor lost fidelity
+    assert weight.qscheme() == torch.per_channel_affine
+    assert weight.q_per_channel_scales().shape == (linear.out_features,)
