@@ -370,17 +370,23 @@ def _check_lite_path(db_file: Path) -> None:
 
 
 def _is_unavailable(exc: Exception) -> bool:
-    """True for connection failures (worth retrying), False for request errors."""
+    """True for connection failures (worth retrying), False for request errors.
+
+    pymilvus wraps gRPC errors inconsistently: the ``grpc.RpcError`` may be the cause, or
+    the exception's ``code`` may be the RpcError's bound ``code`` method (seen when a
+    server dies mid-call: "Stream removed (Socket closed)").
+    """
     import grpc
 
+    retryable = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
+    code = getattr(exc, "code", None)
+    if callable(code) and isinstance(getattr(code, "__self__", None), grpc.RpcError):
+        return code() in retryable
     cause = exc.__cause__
-    if isinstance(cause, grpc.RpcError) and cause.code() in (
-        grpc.StatusCode.UNAVAILABLE,
-        grpc.StatusCode.DEADLINE_EXCEEDED,
-    ):
+    if isinstance(cause, grpc.RpcError) and cause.code() in retryable:
         return True
     text = str(getattr(exc, "message", exc)).lower()
-    return getattr(exc, "code", None) == 2 or any(
+    return code == 2 or any(
         word in text for word in ("unavailable", "connect", "deadline exceeded", "timed out")
     )
 
