@@ -179,9 +179,24 @@ def streamlit_command(host: str, port: int, *extra: str) -> list[str]:
     ]
 
 
+def run_foreground(command: list[str], env: dict[str, str] | None = None) -> int:
+    """Run a server ``command`` until it exits or Ctrl-C; it also stops if this process dies.
+
+    Without the parent-death signal, a ``distilsearch serve`` stopped by SIGTERM or SIGKILL
+    left Streamlit (or the Lite server, with its file lock) running on its own.
+    """
+    import subprocess
+
+    from indexer.lite_server import die_with_parent
+
+    try:
+        return subprocess.call(command, env=env, preexec_fn=die_with_parent)
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
 def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     import os
-    import subprocess
 
     command = streamlit_command(args.host, args.port)
     env = dict(
@@ -191,15 +206,10 @@ def _cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         MILVUS_URI=settings.milvus_uri,
     )
     print(f"serving on http://{args.host}:{args.port} (Ctrl-C stops)")
-    try:
-        return subprocess.call(command, env=env)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    return run_foreground(command, env)
 
 
 def _cmd_milvus_server(args: argparse.Namespace, settings: Settings) -> int:
-    import subprocess
-
     from indexer.lite_server import server_command
 
     if settings.is_server:
@@ -207,10 +217,7 @@ def _cmd_milvus_server(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_USAGE
     command = server_command(Path(settings.milvus_uri), args.host, args.port)
     print(f"serving {settings.milvus_uri}; connect with MILVUS_URI=http://{args.host}:{args.port}")
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return EXIT_OK
+    return run_foreground(command)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:

@@ -78,8 +78,11 @@ def _take_lock(db_file: Path) -> IO[str]:
     return handle
 
 
-def _die_with_parent() -> None:
-    """Ask Linux to SIGTERM the server binary if this launcher dies (even by SIGKILL)."""
+def die_with_parent() -> None:
+    """Ask Linux to SIGTERM this (child) process if its launcher dies, even by SIGKILL.
+
+    Meant as ``preexec_fn`` of ``subprocess``: it runs in the child before ``exec``.
+    """
     try:
         import ctypes
 
@@ -106,7 +109,7 @@ def serve(db_file: Path, host: str, port: int) -> int:
         [os.path.join(BIN_PATH, "milvus"), str(db_file), f"{host}:{port}", "ERROR"],
         env=env,
         cwd=str(db_file.parent),
-        preexec_fn=_die_with_parent,
+        preexec_fn=die_with_parent,
     )
 
     def stop(_signum: int, _frame: object) -> None:
