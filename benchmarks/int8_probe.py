@@ -28,6 +28,7 @@ from distill_bench import (
     EVAL_MAX_SEQ,
     OnnxEncoder,
     export_onnx,
+    export_onnx_int8,
     held_out_abstracts,
     load_scifact,
     throughput,
@@ -63,13 +64,8 @@ def onnx_variants(student_dir: Path, out_dir: Path) -> dict[str, Path]:
         )
         logger.info("fusions: %s", optimized.get_fused_operator_statistics())
         optimized.save_model_to_file(str(fused))
-    plans = {
-        "ONNX int8 per tensor": (fp32, False),
-        "ONNX int8 per channel": (fp32, True),
-        "ONNX fused + int8 per channel": (fused, True),
-    }
-    files = {}
-    for name, (source, per_channel) in plans.items():
+
+    def quantized(source: Path, per_channel: bool) -> Path:
         target = out_dir / f"{source.stem}_int8_{'channel' if per_channel else 'tensor'}.onnx"
         if not target.is_file():  # fused ops lack shape inference: float is their output type
             quantize_dynamic(
@@ -79,21 +75,23 @@ def onnx_variants(student_dir: Path, out_dir: Path) -> dict[str, Path]:
                 per_channel=per_channel,
                 extra_options={"DefaultTensorType": TensorProto.FLOAT},
             )
-        files[name] = target
-    return files
+        return target
+
+    return {
+        "ONNX int8 per tensor": quantized(fp32, per_channel=False),
+        "ONNX int8 per channel": export_onnx_int8(student_dir, out_dir),  # the speed arm's file
+        "ONNX fused + int8 per channel": quantized(fused, per_channel=True),
+    }
 
 
 def torch_int8(student_dir: Path, per_channel: bool):
     """The fp32 student with its Linear layers dynamically quantized by torch."""
-    import torch
     from sentence_transformers import SentenceTransformer
-    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
+
+    from distill.int8 import quantize_encoder
 
     model = SentenceTransformer(str(student_dir), device="cpu")
-    qconfig = per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig
-    encoder = model[0].model.float().eval()
-    plan = {n: qconfig for n, m in encoder.named_modules() if isinstance(m, torch.nn.Linear)}
-    model[0].model = torch.ao.quantization.quantize_dynamic(encoder, plan, dtype=torch.qint8)
+    model[0].model = quantize_encoder(model[0].model, per_channel=per_channel)
     return model
 
 
@@ -153,7 +151,8 @@ def main() -> None:
     arms = {"teacher": teacher, "student fp32": fp32}
     arms["torch int8 per tensor"] = torch_int8(student_dir, per_channel=False)
     arms["torch int8 per channel"] = torch_int8(student_dir, per_channel=True)
-    onnx_files = onnx_variants(student_dir, CACHE / "speed" / f"onnx_{fingerprint(student_dir)}")
+    onnx_dir = CACHE / "speed" / f"onnx_{fingerprint(student_dir)}"
+    onnx_files = onnx_variants(student_dir, onnx_dir)
     for name, path in onnx_files.items():
         arms[name] = OnnxEncoder(path, student_dir, threads)
 
@@ -182,7 +181,7 @@ def main() -> None:
             "cosine_mean": float(cosine.mean()),
             "cosine_p5": float(np.percentile(cosine, 5)),
         }
-    fp32_onnx = export_onnx(student_dir, onnx_files["ONNX int8 per channel"].parent)
+    fp32_onnx = export_onnx(student_dir, onnx_dir)  # written by onnx_variants; a path lookup
     profiles = {
         "ONNX fp32": operator_shares(fp32_onnx, texts, student_dir, threads),
         "ONNX int8 per channel": operator_shares(

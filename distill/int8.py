@@ -47,17 +47,19 @@ FFN_OUTPUT = r"layer\.\d+\.output\.dense$"
 WEIGHT_SCALES = "per output channel"
 
 
-def quantize_encoder(encoder, skip: tuple[str, ...] = ()):
+def quantize_encoder(encoder, skip: tuple[str, ...] = (), per_channel: bool = True):
     """Dynamic int8 quantization of every ``nn.Linear`` whose name matches no regex in ``skip``.
 
-    Weights get one scale per output channel (row of the ``(out, in)`` weight matrix).
+    Weights get one scale per output channel (row of the ``(out, in)`` weight matrix), or
+    one per tensor with ``per_channel=False`` (measured only; never exported).
     """
     import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig
+    from torch.ao.quantization import default_dynamic_qconfig, per_channel_dynamic_qconfig
 
     encoder = encoder.float().eval()
+    qconfig = per_channel_dynamic_qconfig if per_channel else default_dynamic_qconfig
     plan = {
-        name: per_channel_dynamic_qconfig
+        name: qconfig
         for name, module in encoder.named_modules()
         if isinstance(module, torch.nn.Linear) and not any(re.search(p, name) for p in skip)
     }
