@@ -360,6 +360,21 @@ def export_onnx_int8(student_dir: Path, out_dir: Path) -> Path:
     return int8
 
 
+def encoder_of(model):
+    """``fn(texts, batch_size)`` -> normalised embeddings ``(n, dim)`` of a SentenceTransformer
+    or :class:`OnnxEncoder` (a SentenceTransformer's ``max_seq_length`` is left as set)."""
+    if isinstance(model, OnnxEncoder):
+        return model.encode
+    return lambda texts, b: model.encode(
+        texts, batch_size=b, normalize_embeddings=True, show_progress_bar=False
+    )
+
+
+def median_ratio(rates: list[float], base: list[float]) -> float:
+    """Median over rounds of ``rates[i] / base[i]``: robust to load that drifts between rounds."""
+    return float(np.median([x / t for x, t in zip(rates, base, strict=True)]))
+
+
 def throughput(encode_fn, texts: list[str], batch_size: int) -> float:
     """Texts per second of one pass (after one warm-up batch)."""
     encode_fn(texts[:batch_size], batch_size)
@@ -404,17 +419,10 @@ def cmd_speed(args) -> None:
         onnx_path = export_onnx_int8(student_dir, onnx_dir)
         arms["student int8 (ONNX Runtime)"] = (
             OnnxEncoder(onnx_path, student_dir, threads),
-            onnx_path.parent / onnx_path.name,
+            onnx_path,
         )
     except Exception as exc:  # measured where it works; the reason is reported otherwise
         logger.warning("ONNX arm unavailable: %s", exc)
-
-    def encoder_of(model):
-        if isinstance(model, OnnxEncoder):
-            return lambda texts, b: model.encode(texts, b)
-        return lambda texts, b: model.encode(
-            texts, batch_size=b, normalize_embeddings=True, show_progress_bar=False
-        )
 
     speed_texts = data["docs"][: args.texts]
     rounds: dict[str, dict[str, list[float]]] = {n: {"b1": [], "b32": []} for n in arms}
@@ -446,8 +454,7 @@ def cmd_speed(args) -> None:
     base = rounds["teacher"]
     for name, r in results.items():  # median of per-round ratios: robust to drifting load
         for b in ("b1", "b32"):
-            ratios = [x / t for x, t in zip(rounds[name][b], base[b], strict=True)]
-            r[f"speedup_{b}"] = float(np.median(ratios))
+            r[f"speedup_{b}"] = median_ratio(rounds[name][b], base[b])
     previous = RESULTS / "distill_speed.json"
     if args.no_ndcg and previous.is_file():  # keep nDCG measured earlier for the same student
         old = json.loads(previous.read_text())

@@ -27,10 +27,12 @@ from distill_bench import (
     EVAL_BATCH,
     EVAL_MAX_SEQ,
     OnnxEncoder,
+    encoder_of,
     export_onnx,
     export_onnx_int8,
     held_out_abstracts,
     load_scifact,
+    median_ratio,
     throughput,
     write_results,
 )
@@ -153,30 +155,23 @@ def main() -> None:
     arms["torch int8 per channel"] = torch_int8(student_dir, per_channel=True)
     onnx_dir = CACHE / "speed" / f"onnx_{fingerprint(student_dir)}"
     onnx_files = onnx_variants(student_dir, onnx_dir)
+    for model in arms.values():
+        model.max_seq_length = EVAL_MAX_SEQ
     for name, path in onnx_files.items():
         arms[name] = OnnxEncoder(path, student_dir, threads)
-
-    def encode_fn(model):
-        if isinstance(model, OnnxEncoder):
-            return model.encode
-        model.max_seq_length = EVAL_MAX_SEQ
-        return lambda texts, b: model.encode(
-            texts, batch_size=b, normalize_embeddings=True, show_progress_bar=False
-        )
 
     texts = data["docs"][: args.texts]
     rates: dict[str, list[float]] = {name: [] for name in arms}
     for _ in range(args.rounds):  # interleaved: load from other jobs hits every arm alike
         for name, model in arms.items():
-            rates[name].append(throughput(encode_fn(model), texts, EVAL_BATCH))
-    reference = encode_fn(teacher)(held, EVAL_BATCH)
+            rates[name].append(throughput(encoder_of(model), texts, EVAL_BATCH))
+    reference = encoder_of(teacher)(held, EVAL_BATCH)
     results = {}
     for name, model in arms.items():
-        cosine = (encode_fn(model)(held, EVAL_BATCH) * reference).sum(1)
-        ratios = [x / t for x, t in zip(rates[name], rates["teacher"], strict=True)]
+        cosine = (encoder_of(model)(held, EVAL_BATCH) * reference).sum(1)
         results[name] = {
             "texts_per_s_b32": float(np.median(rates[name])),
-            "speedup_b32": float(np.median(ratios)),
+            "speedup_b32": median_ratio(rates[name], rates["teacher"]),
             "rounds": rates[name],
             "cosine_mean": float(cosine.mean()),
             "cosine_p5": float(np.percentile(cosine, 5)),
