@@ -7,9 +7,13 @@ RUN apt-get update && apt-get install -y --no-install-recommends libmagic1 make 
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
-COPY distill ./distill
+COPY core ./core
+COPY encoders ./encoders
 COPY indexer ./indexer
+COPY distill ./distill
+COPY evaluation ./evaluation
 COPY search_app ./search_app
+COPY shell ./shell
 RUN pip install --no-cache-dir torch==2.13.0 \
     && pip install --no-cache-dir -c constraints.txt . \
     && pip install --no-cache-dir --no-deps -c constraints.txt unstructured-inference

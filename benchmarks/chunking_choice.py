@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from core.settings import load_settings
+from encoders import build_encoder
+from evaluation.beir import load_beir
+from evaluation.metrics import evaluate_run
 from indexer.chunking import ChunkingConfig, chunk_file
-from indexer.encoders import build_encoder
-from indexer.evaluation.beir import load_beir
-from indexer.evaluation.metrics import evaluate_run
-from indexer.settings import load_settings
 
 SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "results"

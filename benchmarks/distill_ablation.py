@@ -50,8 +50,8 @@ def main() -> None:
     import torch
 
     from distill.config import DistillConfig, parse_layer_map
-    from distill.resolve import resolve_model
     from distill.run import run_distillation
+    from encoders import resolve_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=30)

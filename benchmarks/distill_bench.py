@@ -7,8 +7,9 @@
 snapshots the student at each point (snapshot time is not charged to the budget; the
 learning rate follows the whole run's schedule, so early points are lower bounds for a
 run of that length), then scores every snapshot: SciFact nDCG@10 over the full corpus
-(exact inner-product search, ranx; 256 tokens, ``title + " " + text``) and cosine to
-the teacher on held-out abstracts. ``speed`` measures the last snapshot against the
+(exact inner-product search, scored by ``evaluation.metrics`` through ranx; 256 tokens,
+``title + " " + text``, loaded by ``evaluation.load_beir``) and cosine to the teacher on
+held-out abstracts. ``speed`` measures the last snapshot against the
 teacher: throughput at batch 1 and 32 (interleaved rounds, one process), parameters,
 size on disk, fidelity and nDCG@10, for fp32 and int8. Teacher corpus embeddings are
 cached under benchmarks/.cache/. JSON and a markdown table go to docs/results/.
@@ -25,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from evaluation import BeirDataset, evaluate_run, exact_run, load_beir
+
 REPO = Path(__file__).resolve().parent.parent
 SCIFACT = REPO.parent / "shared" / "data" / "scifact"
 CACHE = REPO / "benchmarks" / ".cache"
@@ -35,27 +38,10 @@ EVAL_BATCH = 32
 logger = logging.getLogger("distill_bench")
 
 
-def load_scifact(root: Path = SCIFACT) -> dict:
-    """Corpus (``title + " " + text``), the judged queries and the test qrels."""
-    docs = [json.loads(line) for line in (root / "corpus.jsonl").open()]
-    queries = {}
-    for line in (root / "queries.jsonl").open():
-        row = json.loads(line)
-        queries[str(row["_id"])] = row["text"]
-    qrels: dict[str, dict[str, int]] = {}
-    for i, line in enumerate((root / "qrels" / "test.tsv").open()):
-        parts = line.strip().split("\t")
-        if i == 0 and not parts[-1].isdigit():
-            continue
-        qrels.setdefault(parts[0], {})[parts[1]] = int(parts[2])
-    queries = {q: t for q, t in queries.items() if q in qrels}
-    return {
-        "doc_ids": [str(d["_id"]) for d in docs],
-        "docs": [(d.get("title", "") + " " + d["text"]).strip() for d in docs],
-        "query_ids": list(queries),
-        "queries": list(queries.values()),
-        "qrels": qrels,
-    }
+def load_scifact(root: Path = SCIFACT) -> BeirDataset:
+    """SciFact's test split through the harness's loader: documents are ``title + " " +
+    text``, queries the judged ones."""
+    return load_beir(root, "test", name="scifact")
 
 
 def encode(model_dir: Path, texts: list[str], max_seq: int = EVAL_MAX_SEQ, **kw) -> np.ndarray:
@@ -72,45 +58,44 @@ def encode(model_dir: Path, texts: list[str], max_seq: int = EVAL_MAX_SEQ, **kw)
     ).astype(np.float32)
 
 
-def ndcg_at_10(data: dict, doc_emb: np.ndarray, query_emb: np.ndarray) -> float:
-    """Exact inner-product search over the full corpus, nDCG@10 by ranx."""
-    from ranx import Qrels, Run, evaluate
-
-    scores = query_emb @ doc_emb.T
-    top = np.argsort(-scores, axis=1)[:, :100]
-    run = {
-        qid: {data["doc_ids"][j]: float(scores[i, j]) for j in top[i]}
-        for i, qid in enumerate(data["query_ids"])
-    }
-    return float(evaluate(Qrels(data["qrels"]), Run(run), "ndcg@10"))
+def query_texts(data: BeirDataset) -> list[str]:
+    """The judged queries' texts, in ``data.query_ids`` order."""
+    return [data.queries[q] for q in data.query_ids]
 
 
-def corpus_embeddings(model_dir: Path, data: dict, **kw) -> np.ndarray:
+def ndcg_at_10(data: BeirDataset, doc_emb: np.ndarray, query_emb: np.ndarray) -> float:
+    """Exact inner-product search over the full corpus (top 100), nDCG@10 by the harness
+    (ranx); ``doc_emb`` rows follow ``data.doc_ids``, ``query_emb`` rows ``data.query_ids``."""
+    run = exact_run(data.doc_ids, doc_emb, data.query_ids, query_emb, top_k=100)
+    return evaluate_run(data.qrels, run, ["ndcg@10"]).mean["ndcg@10"]
+
+
+def corpus_embeddings(model_dir: Path, data: BeirDataset, **kw) -> np.ndarray:
     """Document embeddings at 256 tokens, cached by weight fingerprint."""
-    from distill.resolve import fingerprint
+    from encoders import fingerprint
 
     key = hashlib.sha256(
-        (fingerprint(Path(model_dir)) + str(EVAL_MAX_SEQ) + str(len(data["docs"]))).encode()
+        (fingerprint(Path(model_dir)) + str(EVAL_MAX_SEQ) + str(len(data.doc_ids))).encode()
     ).hexdigest()[:16]
     path = CACHE / f"scifact_docs_{key}.npy"
     if path.is_file():
         return np.load(path)
     CACHE.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
-    emb = encode(model_dir, data["docs"], **kw)
+    emb = encode(model_dir, data.documents, **kw)
     logger.info("encoded %d docs in %.0f s", len(emb), time.perf_counter() - start)
     np.save(path, emb)
     return emb
 
 
-def held_out_abstracts(data: dict, fraction: float, seed: int, max_seq: int) -> list[str]:
+def held_out_abstracts(data: BeirDataset, fraction: float, seed: int, max_seq: int) -> list[str]:
     """Full abstracts of the documents the trainer held out (same split as distill.run)."""
     from distill.data import load_examples, split_holdout
 
     examples = load_examples(str(SCIFACT / "corpus.jsonl"), max_seq)
     _, held = split_holdout(examples, fraction, seed)
     held_docs = {e.doc for e in held}
-    return [t for d, t in zip(data["doc_ids"], data["docs"], strict=True) if d in held_docs]
+    return [t for d, t in zip(data.doc_ids, data.documents, strict=True) if d in held_docs]
 
 
 def cosine_to_teacher(model_dir: Path, teacher_dir: Path, texts: list[str], **kw) -> dict:
@@ -120,15 +105,17 @@ def cosine_to_teacher(model_dir: Path, teacher_dir: Path, texts: list[str], **kw
     return {"cosine_mean": float(cos.mean()), "cosine_p5": float(np.percentile(cos, 5))}
 
 
-def teacher_reference(data: dict, teacher_dir: Path) -> dict:
+def teacher_reference(data: BeirDataset, teacher_dir: Path) -> dict:
     docs = corpus_embeddings(teacher_dir, data)
-    return {"ndcg@10": ndcg_at_10(data, docs, encode(teacher_dir, data["queries"]))}
+    return {"ndcg@10": ndcg_at_10(data, docs, encode(teacher_dir, query_texts(data)))}
 
 
-def score(model_dir: Path, data: dict, teacher: dict, held: list[str], teacher_dir: Path, **kw):
+def score(
+    model_dir: Path, data: BeirDataset, teacher: dict, held: list[str], teacher_dir: Path, **kw
+):
     start = time.perf_counter()
     docs = corpus_embeddings(model_dir, data, **kw)
-    value = ndcg_at_10(data, docs, encode(model_dir, data["queries"], **kw))
+    value = ndcg_at_10(data, docs, encode(model_dir, query_texts(data), **kw))
     return {
         "ndcg@10": value,
         "retention": value / teacher["ndcg@10"],
@@ -183,7 +170,7 @@ def train_with_snapshots(config, points: list[float], out: Path) -> tuple[dict, 
 def load_teacher_tokenizer(name: str):
     from transformers import AutoTokenizer
 
-    from distill.resolve import resolve_model
+    from encoders import resolve_model
 
     return AutoTokenizer.from_pretrained(str(resolve_model(name)))
 
@@ -192,7 +179,7 @@ def cmd_curve(args) -> None:
     from dataclasses import replace
 
     from distill.config import DistillConfig, parse_layer_map
-    from distill.resolve import resolve_model
+    from encoders import resolve_model
 
     data = load_scifact()
     teacher_dir = resolve_model("all-MiniLM-L6-v2")
@@ -255,7 +242,7 @@ def cmd_curve(args) -> None:
     write_results(f"distill_curve_{args.tag}", payload, "\n".join(lines))
 
 
-def untrained_student(config, teacher_dir: Path, data: dict, teacher: dict, held: list[str]):
+def untrained_student(config, teacher_dir: Path, data: BeirDataset, teacher: dict, held: list[str]):
     from distill.export import export_student
     from distill.student import build_student, load_teacher
 
@@ -389,8 +376,8 @@ def cmd_speed(args) -> None:
     from sentence_transformers import SentenceTransformer
 
     from distill.export import export_int8
-    from distill.int8 import FFN_OUTPUT
-    from distill.resolve import fingerprint, resolve_model
+    from encoders import fingerprint, resolve_model
+    from encoders.int8 import FFN_OUTPUT
 
     threads = torch.get_num_threads()
     data = load_scifact()
@@ -424,7 +411,7 @@ def cmd_speed(args) -> None:
     except Exception as exc:  # measured where it works; the reason is reported otherwise
         logger.warning("ONNX arm unavailable: %s", exc)
 
-    speed_texts = data["docs"][: args.texts]
+    speed_texts = data.documents[: args.texts]
     rounds: dict[str, dict[str, list[float]]] = {n: {"b1": [], "b32": []} for n in arms}
     for _ in range(args.rounds):  # interleaved, so load from other jobs hits every arm alike
         for name, (model, _folder) in arms.items():
@@ -469,7 +456,7 @@ def cmd_speed(args) -> None:
         for name in ("student fp32", "student int8 (torch dynamic)"):
             model, folder = arms[name]
             docs = corpus_embeddings(folder, data, trust_remote_code=name != "student fp32")
-            value = ndcg_at_10(data, docs, encoder_of(model)(data["queries"], 32))
+            value = ndcg_at_10(data, docs, encoder_of(model)(query_texts(data), 32))
             results[name]["ndcg@10"] = value
             results[name]["retention"] = value / teacher["ndcg@10"]
     payload = {
@@ -543,7 +530,7 @@ def main() -> None:
     if args.command == "curve":
         cmd_curve(args)
     elif args.command == "teacher":
-        from distill.resolve import resolve_model
+        from encoders import resolve_model
 
         print(teacher_reference(load_scifact(), resolve_model("all-MiniLM-L6-v2")))
     else:

@@ -6,9 +6,14 @@ Measured in one run, on one machine:
 - the bare encoder on exactly the same chunk texts, same batch size: the ratio
   end-to-end / bare is the pipeline's efficiency (goal >= 0.85);
 - Milvus Lite insert rows/s and search latency p50/p95 at 100k chunks (synthetic unit
-  vectors with real chunk texts as payload), with and without fetching output fields.
+  vectors with real chunk texts as payload), with and without fetching output fields;
+- the cost of full-text search: insert rows/s and Lite file size of the same rows in a
+  collection with the BM25 field (``text`` analysed, ``sparse`` filled by Milvus) and in
+  one with the schema before it (dense only), each in its own file.
 
     .venv/bin/python benchmarks/index_bench.py [--files 200] [--rows 100000]
+    .venv/bin/python benchmarks/index_bench.py --parts full_text --rows 100000 \
+        --out docs/results/full_text_cost.json
 """
 
 from __future__ import annotations
@@ -25,15 +30,18 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.encoders import build_encoder
+from core.settings import load_settings
+from encoders import build_encoder
 from indexer.pipeline import IndexOptions, index_files
-from indexer.settings import load_settings
-from indexer.stores import milvus as milvus_store
+from indexer.stores import milvus_engine
 from indexer.stores.base import CollectionInfo
-from indexer.stores.milvus import SCALAR_FIELDS, VECTOR_FIELD, MilvusStore
+from indexer.stores.milvus import META_PREFIX, MilvusStore
+from indexer.stores.milvus_rows import SCALAR_FIELDS, VECTOR_FIELD, collection_schema
 from indexer.types import Chunk
 
 RESULTS = Path(__file__).resolve().parent.parent / "docs" / "results"
+PARTS = ("pipeline", "milvus", "full_text")
+DIM = 384
 
 
 def peak_rss_mib() -> float:
@@ -74,15 +82,13 @@ def _all_hits(store: MilvusStore, name: str) -> list[Chunk]:
     return [Chunk(text=r["text"], source="", file_type="") for r in rows]
 
 
-def measure_milvus(texts: list[str], rows: int, workdir: Path, queries: int = 200) -> dict:
+def insert_synthetic(store: MilvusStore, name: str, texts: list[str], rows: int) -> float:
+    """Upsert ``rows`` seeded unit vectors carrying ``texts`` in turn; seconds taken."""
     rng = np.random.default_rng(0)
-    dim = 384
-    store = MilvusStore(str(workdir / "scale.db"))
-    store.ensure_collection("scale", CollectionInfo("synthetic", dim, "0" * 16))
     started = time.perf_counter()
     for start in range(0, rows, 2048):
         n = min(2048, rows - start)
-        vectors = rng.normal(size=(n, dim)).astype(np.float32)
+        vectors = rng.normal(size=(n, DIM)).astype(np.float32)  # (n, DIM)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         chunks = [
             Chunk(
@@ -93,8 +99,54 @@ def measure_milvus(texts: list[str], rows: int, workdir: Path, queries: int = 20
             )
             for i in range(n)
         ]
-        store.upsert("scale", chunks, vectors)
-    insert_s = time.perf_counter() - started
+        store.upsert(name, chunks, vectors)
+    return time.perf_counter() - started
+
+
+def measure_full_text_cost(texts: list[str], rows: int, workdir: Path) -> dict:
+    """Insert rate and Lite file size of ``rows`` chunks with and without the BM25 field."""
+    info = CollectionInfo("synthetic", DIM, "0" * 16)
+    out: dict = {"rows": rows}
+    for label, full_text in (("with_bm25", True), ("dense_only", False)):
+        db = workdir / f"cost_{label}.db"
+        store = MilvusStore(str(db))
+        if full_text:
+            store.ensure_collection("cost", info)
+        else:  # the schema before keyword search, created as the store once did
+            store._client.create_collection(
+                "cost",
+                schema=collection_schema(DIM, META_PREFIX + info.to_json(), full_text=False),
+                index_params=milvus_engine.index_params(
+                    store._client, milvus_engine.LITE_INDEX, full_text=False
+                ),
+                consistency_level="Strong",
+            )
+        seconds = insert_synthetic(store, "cost", texts, rows)
+        assert store.has_full_text("cost") is full_text
+        store.close()  # flushes; the file size is read after
+        started = time.perf_counter()  # reopen + load + first search, as the app starts
+        store = MilvusStore(str(db))
+        store.search("cost", np.ones((1, DIM), np.float32) / DIM**0.5, 10)
+        reopen_s = time.perf_counter() - started
+        store.close()
+        out[label] = {
+            "insert_rows_per_s": round(rows / seconds, 1),
+            "file_mib": round(db.stat().st_size / 2**20, 2),
+            "reopen_first_search_s": round(reopen_s, 2),
+        }
+    out["file_ratio"] = round(out["with_bm25"]["file_mib"] / out["dense_only"]["file_mib"], 3)
+    out["insert_ratio"] = round(
+        out["with_bm25"]["insert_rows_per_s"] / out["dense_only"]["insert_rows_per_s"], 3
+    )
+    return out
+
+
+def measure_milvus(texts: list[str], rows: int, workdir: Path, queries: int = 200) -> dict:
+    rng = np.random.default_rng(1)
+    dim = DIM
+    store = MilvusStore(str(workdir / "scale.db"))
+    store.ensure_collection("scale", CollectionInfo("synthetic", dim, "0" * 16))
+    insert_s = insert_synthetic(store, "scale", texts, rows)
     probe = rng.normal(size=(queries, dim)).astype(np.float32)
     probe /= np.linalg.norm(probe, axis=1, keepdims=True)
     store.search("scale", probe[:5], 10)  # first searches wait for the index build
@@ -123,7 +175,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=200, help="Django docs files (0 = all)")
     parser.add_argument("--rows", type=int, default=100_000, help="rows for the Milvus scale test")
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS / "index_bench.json")
     args = parser.parse_args()
+    parts = [p for p in args.parts.split(",") if p]
+    if unknown := set(parts) - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
     from indexer.demo_corpus import fetch_django_docs
 
     docs = fetch_django_docs(load_settings().data_dir / "demo")
@@ -131,35 +190,45 @@ def main() -> None:
     random.Random(0).shuffle(files)
     files = files[: args.files] if args.files else files
     load_before = os.getloadavg()
+    result: dict = {}
     with tempfile.TemporaryDirectory() as tmp:
-        pipeline, texts = measure_pipeline(files, Path(tmp))
-        milvus = measure_milvus(texts, args.rows, Path(tmp))
-    result = {
-        "pipeline": pipeline,
-        "milvus_lite": milvus,
-        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-        "engine": f"milvus-lite {md.version('milvus-lite')}, {milvus_store.LITE_INDEX[0]} index",
-        "load_avg": [round(x, 2) for x in (*load_before, *os.getloadavg())],
-    }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "index_bench.json").write_text(json.dumps(result, indent=2) + "\n")
+        if "pipeline" in parts:
+            result["pipeline"], texts = measure_pipeline(files, Path(tmp))
+        else:  # the same files cut into chunk-sized pieces, without encoding them
+            texts = [
+                t[i : i + 1000] for t in map(Path.read_text, files) for i in range(0, len(t), 800)
+            ]
+        if "milvus" in parts:
+            result["milvus_lite"] = measure_milvus(texts, args.rows, Path(tmp))
+        if "full_text" in parts:
+            result["full_text"] = measure_full_text_cost(texts, args.rows, Path(tmp))
+    result.update(
+        {
+            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "engine": f"milvus-lite {md.version('milvus-lite')}, "
+            f"{milvus_engine.LITE_INDEX[0]} index",
+            "load_avg": [round(x, 2) for x in (*load_before, *os.getloadavg())],
+        }
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
     table = _markdown(result)
-    (RESULTS / "index_bench.md").write_text(table)
+    args.out.with_suffix(".md").write_text(table)
     print(table)
 
 
 def _markdown(result: dict) -> str:
-    p, m = result["pipeline"], result["milvus_lite"]
-    s = m["search_top10"]
-    return "\n".join(
-        [
-            f"# Indexing benchmark ({result['created']})",
-            "",
-            f"Engine: {result['engine']}. Load average (1/5/15 min, before and after): "
-            f"{result['load_avg']}.",
-            "",
-            "| measure | value |",
-            "|---|---|",
+    lines = [
+        f"# Indexing benchmark ({result['created']})",
+        "",
+        f"Engine: {result['engine']}. Load average (1/5/15 min, before and after): "
+        f"{result['load_avg']}.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+    ]
+    if p := result.get("pipeline"):
+        lines += [
             f"| files (Django docs) | {p['files']} ({p['files_failed']} failed) |",
             f"| chunks | {p['chunks']} |",
             f"| end-to-end | {p['end_to_end_s']} s: {p['files_per_s']} files/s, "
@@ -168,14 +237,28 @@ def _markdown(result: dict) -> str:
             f"{p['bare_encoder_chunks_per_s']} chunks/s |",
             f"| **pipeline / bare encoder** | **{p['pipeline_over_bare']}** (goal >= 0.85) |",
             f"| peak RSS | {p['peak_rss_mib']} MiB |",
+        ]
+    if m := result.get("milvus_lite"):
+        s = m["search_top10"]
+        lines += [
             f"| Milvus Lite insert, {m['rows']} rows | {m['insert_rows_per_s']} rows/s |",
             f"| search top-10 at {m['rows']}, with output fields | "
             f"p50 {s['with_fields']['p50_ms']} ms, p95 {s['with_fields']['p95_ms']} ms |",
             f"| search top-10 at {m['rows']}, ids only | p50 {s['ids_only']['p50_ms']} ms, "
             f"p95 {s['ids_only']['p95_ms']} ms |",
-            "",
         ]
-    )
+    if f := result.get("full_text"):
+        for label in ("with_bm25", "dense_only"):
+            lines.append(
+                f"| {f['rows']} rows, {label.replace('_', ' ')} | "
+                f"{f[label]['insert_rows_per_s']} rows/s, file {f[label]['file_mib']} MiB, "
+                f"reopen + first search {f[label]['reopen_first_search_s']} s |"
+            )
+        lines.append(
+            f"| BM25 field cost (with / without) | insert rate x{f['insert_ratio']}, "
+            f"file size x{f['file_ratio']} |"
+        )
+    return "\n".join([*lines, ""])
 
 
 if __name__ == "__main__":

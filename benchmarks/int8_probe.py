@@ -90,7 +90,7 @@ def torch_int8(student_dir: Path, per_channel: bool):
     """The fp32 student with its Linear layers dynamically quantized by torch."""
     from sentence_transformers import SentenceTransformer
 
-    from distill.int8 import quantize_encoder
+    from encoders.int8 import quantize_encoder
 
     model = SentenceTransformer(str(student_dir), device="cpu")
     model[0].model = quantize_encoder(model[0].model, per_channel=per_channel)
@@ -134,7 +134,7 @@ def main() -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
-    from distill.resolve import fingerprint, resolve_model
+    from encoders import fingerprint, resolve_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--student", default=str(CACHE / "curve_spread60" / "student"))
@@ -160,7 +160,7 @@ def main() -> None:
     for name, path in onnx_files.items():
         arms[name] = OnnxEncoder(path, student_dir, threads)
 
-    texts = data["docs"][: args.texts]
+    texts = data.documents[: args.texts]
     rates: dict[str, list[float]] = {name: [] for name in arms}
     for _ in range(args.rounds):  # interleaved: load from other jobs hits every arm alike
         for name, model in arms.items():

@@ -28,12 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.cli import streamlit_command
-from indexer.encoders import build_encoder
-from indexer.lite_server import free_port, stop_process, wait_for_port
+from core.settings import load_settings
+from encoders import build_encoder
 from indexer.pipeline import IndexOptions, index_files
-from indexer.settings import load_settings
+from indexer.stores.lite_server import free_port, stop_process, wait_for_port
 from search_app.service import SearchService
+from shell.serve_command import streamlit_command
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"

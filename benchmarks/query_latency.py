@@ -9,12 +9,23 @@ hit carries back, not on what they mean. Configurations:
 
 * ``service/<encoder> @<n>t``: ``SearchService.search`` as the UI calls it, torch at
   ``n`` threads (the number the target is about); ``encode/...``: query encoding alone;
+* ``service/student docs + teacher queries @<n>t``: teacher-query mode, the student's
+  collection searched with queries the teacher encoded (``--query-encoder none`` skips it);
 * ``store/search+fetch``: ``MilvusStore.search`` with a precomputed vector (all fields);
   ``store/search-ids``: ids and scores only; ``store/search-ids+query``: ids, then a
   ``query`` by id for the fields; ``store/search+fetch+filter``: a ``source`` filter.
+* ``store/keyword``: BM25 ``search_text`` with the query text (``+filter``: the same
+  ``source`` filter); ``store/hybrid-rrf`` / ``store/hybrid-weighted``: ``search_hybrid``
+  with the teacher's precomputed vector and the text, each side 100 candidates deep;
+  ``hybrid/<encoder> @<n>t``: encoding + hybrid search, what a hybrid query costs a service;
+  ``store/search+fetch top 100`` / ``store/keyword top 100``: each side alone at the
+  hybrid candidate depth.
+  The payload repeats 5,000 abstracts, so a keyword query's top 10 holds copies of one
+  text: these rows time keyword search, they say nothing about its quality.
 
 The student is ``models/student`` when it exists, else a stand-in: the teacher cut to
-layers (0, 2, 4), untrained (its speed, not its quality; labelled so in the output).
+layers (0, 2, 4), untrained (its speed, not its quality; labelled so in the output), whose
+``distill_meta.json`` names the teacher so teacher-query mode can be timed on it.
 
 ``recall@10`` compares ``store/search+fetch`` with exact top 10 computed in numpy over
 the same rows: 1.0 for an exact index. The synthetic rows have no cluster structure, the
@@ -24,6 +35,8 @@ index Milvus Lite 2.5 offers, in place of the store's FLAT.
     .venv/bin/python benchmarks/query_latency.py [--sizes 5000,100000] [--queries 200]
     .venv/bin/python benchmarks/query_latency.py --lite-index IVF_FLAT --threads 1 \
         --out docs/results/query_latency_ivf_flat.json
+    .venv/bin/python benchmarks/query_latency.py --sizes 100000 --threads 1 --queries 100 \
+        --out docs/results/query_latency_teacher_queries.json
 """
 
 from __future__ import annotations
@@ -97,8 +110,8 @@ def synthetic(size: int, dim: int, texts: list[str], start: int, n: int):
 
 
 def student_encoder(teacher, cache: Path):
-    from indexer.encoders import SentenceTransformerEncoder, build_encoder
-    from indexer.settings import load_settings
+    from core.settings import load_settings
+    from encoders import SentenceTransformerEncoder, build_encoder
 
     settings = load_settings()
     if (settings.models_dir / "student").is_dir():
@@ -113,8 +126,17 @@ def student_encoder(teacher, cache: Path):
         bert.encoder.layer = torch.nn.ModuleList([bert.encoder.layer[i] for i in (0, 2, 4)])
         bert.config.num_hidden_layers = 3
         model.save(str(folder))
+    pair_with_teacher(folder, teacher.fingerprint)
     label = "student stand-in (teacher layers 0,2,4, untrained: speed only)"
     return SentenceTransformerEncoder("student", folder), label
+
+
+def pair_with_teacher(folder: Path, teacher_fingerprint: str) -> None:
+    """Metadata naming the teacher, as an export writes it (the stand-in is its layers)."""
+    from encoders.pairing import DISTILL_META, TEACHER_FINGERPRINT
+
+    meta = {"teacher": "all-MiniLM-L6-v2", TEACHER_FINGERPRINT: teacher_fingerprint}
+    (folder / DISTILL_META).write_text(json.dumps(meta, indent=1) + "\n")
 
 
 def fill(store, encoder, size: int, texts: list[str]) -> float | None:
@@ -125,7 +147,12 @@ def fill(store, encoder, size: int, texts: list[str]) -> float | None:
 
     coll = collection_name("bench", encoder.name)
     info = store.collection_info(coll)
-    if info is not None and info.fingerprint == encoder.fingerprint and store.count(coll) == size:
+    if (
+        info is not None
+        and info.fingerprint == encoder.fingerprint
+        and store.count(coll) == size
+        and store.has_full_text(coll)  # cached before the BM25 field: rebuild
+    ):
         return None
     if info is not None:
         store.drop(coll)
@@ -154,11 +181,46 @@ def recall_vs_exact(store, coll: str, size: int, texts, queries: np.ndarray, k: 
     return round(float(np.mean(overlaps)), 4)
 
 
+def mode_runs(store, k: int, rows: list[np.ndarray], queries: list[str], encoders) -> dict:
+    """Keyword and hybrid configurations: store calls with the teacher's precomputed query
+    vectors, and ``hybrid/<encoder>`` (encode + hybrid search, as a service would)."""
+    from indexer.retrieval import collection_name
+    from indexer.stores import Fusion
+    from indexer.stores.fusion import candidate_depth
+
+    coll, flt, weighted = "bench_teacher", {"source": "synthetic/doc7.txt"}, Fusion("weighted")
+    pairs = list(zip(rows, queries, strict=True))
+    depth = candidate_depth(k)
+    runs = {
+        f"store/search+fetch top {depth}": (lambda v: store.search(coll, v, depth), rows),
+        f"store/keyword top {depth}": (lambda q: store.search_text(coll, [q], depth), queries),
+        "store/keyword": (lambda q: store.search_text(coll, [q], k), queries),
+        "store/keyword+filter": (lambda q: store.search_text(coll, [q], k, flt), queries),
+        "store/hybrid-rrf": (lambda p: store.search_hybrid(coll, p[0], [p[1]], k), pairs),
+        "store/hybrid-rrf+filter": (
+            lambda p: store.search_hybrid(coll, p[0], [p[1]], k, flt),
+            pairs,
+        ),
+        "store/hybrid-weighted": (
+            lambda p: store.search_hybrid(coll, p[0], [p[1]], k, fusion=weighted),
+            pairs,
+        ),
+    }
+    for enc in encoders:
+        name = collection_name("bench", enc.name)
+        runs[f"hybrid/{enc.name}"] = (
+            lambda q, e=enc, c=name: store.search_hybrid(c, e.encode_queries([q]), [q], k),
+            queries,
+        )
+    return runs
+
+
 def measure(size: int, args, teacher, student, texts, queries) -> dict:
     """Fill (or reuse) the collections, reopen them as the app would, then time everything."""
     import torch
 
-    from indexer.stores.milvus import VECTOR_FIELD, MilvusStore
+    from indexer.stores.milvus import MilvusStore
+    from indexer.stores.milvus_rows import VECTOR_FIELD
     from search_app.service import SearchService
 
     db = args.cache / f"lite-{size}.db"
@@ -195,10 +257,18 @@ def measure(size: int, args, teacher, student, texts, queries) -> dict:
         "store/search-ids": (ids_only, rows),
         "store/search-ids+query": (ids_then_query, rows),
         "store/search+fetch+filter": (lambda v: store.search(coll, v, k, flt), rows),
+        **mode_runs(store, k, rows, queries, (teacher, student)),
     }
     for enc in (teacher, student):
         runs[f"encode/{enc.name}"] = (lambda q, e=enc: e.encode_queries([q]), queries)
         runs[f"service/{enc.name}"] = (lambda q, e=enc: service.search(q, e.name, k), queries)
+    if args.query_encoder != "none" and teacher.name not in service.query_encoders(student.name):
+        print(f"skipping teacher-query mode: {student.name} is not distilled from this teacher")
+    elif args.query_encoder != "none":
+        runs[f"service/{student.name} docs + {teacher.name} queries"] = (
+            lambda q: service.search(q, student.name, k, query_encoder=teacher.name),
+            queries,
+        )
     configs: dict = {"recall@10": recall_vs_exact(store, coll, size, texts, vectors, k)}
     for threads in args.threads:
         torch.set_num_threads(threads)
@@ -252,6 +322,12 @@ def main() -> None:
         default="FLAT",
         help="Milvus Lite index to measure (the store uses FLAT)",
     )
+    parser.add_argument(
+        "--query-encoder",
+        choices=["teacher", "none"],
+        default="teacher",
+        help="also time teacher-query mode (student docs + teacher queries); none skips it",
+    )
     parser.add_argument("--cache", type=Path, default=REPO / "benchmarks" / ".cache" / "latency")
     parser.add_argument(
         "--out", type=Path, default=REPO / "docs" / "results" / "query_latency.json"
@@ -266,9 +342,9 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "top_k": args.top_k,
     }
-    from indexer.encoders import build_encoder
-    from indexer.settings import load_settings
-    from indexer.stores import milvus
+    from core.settings import load_settings
+    from encoders import build_encoder
+    from indexer.stores import milvus_engine as milvus  # where LITE_INDEX lives
 
     if args.lite_index == "IVF_FLAT":
         milvus.LITE_INDEX = ("IVF_FLAT", {"nlist": 128}, {"nprobe": 16})

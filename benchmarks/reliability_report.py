@@ -1,4 +1,5 @@
-"""Regenerate docs/reliability.md: hostile files, injection payloads, SIGKILL trials, load.
+"""Regenerate docs/reliability.md: hostile files, injection, SIGKILL, folders that fight back,
+UI writes, load.
 
 Everything is generated here or by the tests' factories (nothing downloaded) and runs
 on real parts: unstructured, the packaged teacher, Milvus Lite, the Streamlit server.
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import sys
 import tempfile
@@ -23,15 +23,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.load_test import build_index, load_service, load_streamlit  # noqa: E402
-from indexer.encoders import build_encoder  # noqa: E402
+from benchmarks.reliability_fight_back import fight_back, ui_writes  # noqa: E402
+from benchmarks.reliability_fight_back import render as render_fight_back  # noqa: E402
+from core.settings import load_settings  # noqa: E402
+from encoders import build_encoder  # noqa: E402
+from indexer.names import display_name  # noqa: E402
 from indexer.pipeline import index_files  # noqa: E402
-from indexer.settings import load_settings  # noqa: E402
 from indexer.stores.base import CollectionInfo  # noqa: E402
 from indexer.stores.milvus import MilvusStore  # noqa: E402
 from indexer.types import Chunk  # noqa: E402
-from indexer.walk import iter_files  # noqa: E402
-from tests import crash_kit, doc_factory  # noqa: E402
-from tests.fakes import save_tiny_sentence_transformer  # noqa: E402
+from indexer.walk import walk_files  # noqa: E402
+from tests.support import crash_kit, doc_factory  # noqa: E402
+from tests.support.fakes import save_tiny_sentence_transformer  # noqa: E402
 
 PAYLOADS = [
     '") or true or ("',
@@ -51,18 +54,19 @@ def hostile(tmp: Path) -> list[dict]:
     expected = doc_factory.write_hostile_folder(root)
     store = MilvusStore(str(tmp / "hostile.db"))
     encoder = build_encoder("teacher", load_settings())
+    walk = walk_files([root])
     report = index_files(
-        list(iter_files([root])), [encoder], store, "h", doc_factory.HOSTILE_OPTIONS
+        walk.files, [encoder], store, "h", doc_factory.HOSTILE_OPTIONS, skipped=walk.skipped
     )
     store.close()
+    expected = {display_name(name): status for name, status in expected.items()}
     rows = []
     for result in report.files:
-        name = Path(result.path).name
-        shown = os.fsencode(name).decode("utf-8", errors="replace")  # the non-UTF-8 name
+        name = result.path.rsplit("/", 1)[-1]  # report paths are escaped: no raw bytes
         ok = result.status in expected.get(name, "").split("|")
         rows.append(
             {
-                "file": shown,
+                "file": name,
                 "expected": expected.get(name, "?"),
                 "got": result.status,
                 "ok": ok,
@@ -131,6 +135,8 @@ def main() -> int:
             "hostile": hostile(tmp),
             "injection": injection(tmp),
             "crash": crashes(tmp, args.trials),
+            "fight_back": fight_back(tmp),
+            "ui_writes": ui_writes(tmp),
         }
         build_index(tmp / "load", 40)
         result["load"] = {
@@ -145,6 +151,12 @@ def main() -> int:
         [r for r in result["hostile"] if not r["ok"]]
         + [r for r in result["injection"] if not r["inert"]]
         + [r for r in result["crash"] if not r["equal_to_clean"]]
+        + [r for r in result["fight_back"] if not r["ok"]]
+        + [
+            r
+            for r in result["ui_writes"]
+            if (r["outcome"] == "done") != r["setting"].endswith("right key")
+        ]
     )
     load = result["load"]
     errors = load["search_service"]["errors"] + load["streamlit"]["http"]["errors"]
@@ -204,6 +216,7 @@ def render(r: dict, args: argparse.Namespace) -> str:
         f"{c['rows']} | {c['equal_to_clean']} |"
         for c in crash
     ]
+    out += render_fight_back(r["fight_back"], r["ui_writes"])
     service, http = r["load"]["search_service"], r["load"]["streamlit"]["http"]
     browser = r["load"]["streamlit"]["browser"]
     out += [

@@ -18,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from core.settings import load_settings
 from indexer.chunking import ChunkingConfig, split_elements
 from indexer.demo_corpus import fetch_django_docs
-from indexer.settings import load_settings
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "results" / "spacy_choice.json"
 

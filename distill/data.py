@@ -1,8 +1,8 @@
 """Training text: where it comes from, how it is held out, and how it is batched.
 
 Sources: a BEIR ``corpus.jsonl`` (or a folder holding one), a folder of documents
-(chunked through ``indexer.chunking``), or an existing Milvus collection (through
-``indexer.stores``). Only corpus text is read: never queries or judgements. The
+(read through :func:`indexer.read_documents`), or an existing Milvus collection (through
+the store's ``texts``). Only corpus text is read: never queries or judgements. The
 indexer is imported lazily, inside the functions that read through it.
 """
 
@@ -74,35 +74,22 @@ def from_beir(path: Path, max_words: int) -> list[Example]:
 def from_folder(path: Path, max_words: int) -> list[Example]:
     """Chunks of every supported file under ``path``; pseudo-query = section or first sentence.
 
-    Files are checked as the indexer checks them (type by content, size, zip bombs);
-    unsupported types are skipped quietly, rejected and unreadable ones with a warning.
+    Files are read through :func:`indexer.read_documents`, so they are checked as the
+    indexer checks them (type by content, size, zip bombs).
     """
-    from indexer.chunking import ChunkingError, chunk_file
-    from indexer.sniff import Rejected, Unsupported, detect
-    from indexer.walk import iter_files
+    from indexer import ReadSummary, read_documents
 
+    summary = ReadSummary()
     out: list[Example] = []
-    used, unsupported = 0, 0
-    for file in iter_files([path]):
-        try:
-            kind = detect(file)
-            chunks = chunk_file(file, mime=kind.mime, file_type=kind.label)
-        except Unsupported as exc:
-            logger.debug("skipping %s: %s", file, exc)
-            unsupported += 1
-            continue
-        except (Rejected, ChunkingError, OSError) as exc:
-            logger.warning("skipping %s: %s", file, exc)
-            continue
-        used += 1
-        for chunk in chunks:
-            doc = f"{chunk.source}#{chunk.chunk_index}"
-            out.extend(_examples(doc, "", chunk.text, max_words, query=chunk.section))
+    for chunk in read_documents(path, summary):
+        doc = f"{chunk.source}#{chunk.chunk_index}"
+        out.extend(_examples(doc, "", chunk.text, max_words, query=chunk.section))
     logger.info(
-        "training text from %d files under %s (%d of unsupported types skipped)",
-        used,
+        "training text from %d files under %s (%d of unsupported types skipped, %d failed)",
+        summary.used,
         path,
-        unsupported,
+        summary.unsupported,
+        summary.failed,
     )
     return out
 
@@ -112,16 +99,13 @@ def from_collection(uri: str, collection: str, max_words: int, token: str = "") 
     from indexer.stores import open_store
 
     store = open_store(uri, token)
-    reader = getattr(store, "texts", None)
-    if reader is not None:
-        rows = [{"text": t} for t in reader(collection)]
-    elif hasattr(store, "_scan"):  # MilvusStore before a public text reader exists
-        rows = store._scan(collection, None, ["id", "text"])
-    else:
-        raise ValueError(f"store at {uri} cannot list the texts of {collection!r}")
+    try:
+        rows = list(store.texts(collection))
+    finally:
+        store.close()
     out: list[Example] = []
-    for i, row in enumerate(rows):
-        out.extend(_examples(str(row.get("id", i)), "", str(row.get("text", "")), max_words))
+    for chunk_id, text in rows:
+        out.extend(_examples(chunk_id, "", text, max_words))
     return out
 
 

@@ -1,6 +1,6 @@
 """Data parallelism under ``torchrun`` and mixed precision on GPU.
 
-``torchrun --nproc-per-node N -m distill.cli ...`` sets ``WORLD_SIZE``/``RANK``/
+``torchrun --nproc-per-node N -m shell.distill_command ...`` sets ``WORLD_SIZE``/``RANK``/
 ``LOCAL_RANK``; :func:`setup` then joins the process group (gloo on CPU, NCCL on GPU).
 Each rank trains on its own shard of the batches; DDP averages the gradients, so every
 rank holds the same weights after each step. Rank 0 alone writes checkpoints and exports.
@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 from dataclasses import dataclass, field
 
 import torch
+
+from core.settings import torchrun_env
 
 logger = logging.getLogger(__name__)
 
@@ -37,14 +38,13 @@ class DistContext:
 
 def setup(device: str | None = None) -> DistContext:
     """Join the process group when launched by ``torchrun``; a single process otherwise."""
-    world = int(os.environ.get("WORLD_SIZE", "1"))
+    group = torchrun_env()
+    world, rank, local_rank = group.world_size, group.rank, group.local_rank
     wanted = device or ("cuda" if torch.cuda.is_available() else "cpu")
     if world <= 1:
         return DistContext(0, 1, torch.device(wanted))
     import torch.distributed as dist
 
-    rank = int(os.environ["RANK"])
-    local_rank = int(os.environ.get("LOCAL_RANK", rank))
     if wanted == "cuda":
         torch.cuda.set_device(local_rank)
         dev = torch.device("cuda", local_rank)

@@ -2,7 +2,7 @@
 
 fp32: ``Transformer -> Pooling -> Normalize`` at the folder root, ``distill_meta.json``
 and a model-card ``README.md``. int8: the same pipeline whose first module is
-:class:`distill.int8.Int8Transformer` over fp16 weights, quantized when loaded.
+:class:`encoders.int8.Int8Transformer` over fp16 weights, quantized when loaded.
 The MLM head is training-only and never exported.
 """
 
@@ -81,7 +81,7 @@ def export_int8(fp32_dir: Path, out: Path, skip: tuple[str, ...] = ()) -> Path:
     import torch
     from safetensors.torch import load_file, save_file
 
-    from distill.int8 import CLASS_REF, CONFIG_NAME, MODULE_DIR, WEIGHT_SCALES
+    from encoders.int8 import CLASS_REF, CONFIG_NAME, MODULE_DIR, WEIGHT_SCALES
 
     fp32_dir, out = Path(fp32_dir), Path(out)
     modules = json.loads((fp32_dir / "modules.json").read_text())
@@ -199,6 +199,9 @@ def model_card(meta: dict[str, Any]) -> str:
         lines.append(f"| {key} | {_fmt(value)} |")
     if meta.get("quantization"):
         lines.append(f"| quantization | {meta['quantization'].get('method')} |")
+    agreement = meta.get("agreement")
+    if isinstance(agreement, dict) and agreement.get("verdict"):
+        lines.append(f"| agreement (label-free) | {agreement['verdict']} |")
     lines += [
         "",
         "Fidelity is the cosine between student and teacher embeddings of held-out passages "

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from distill import distributed
 from distill.config import DistillConfig
-from distill.data import load_examples, split_holdout
+from distill.data import Example, load_examples, split_holdout
+
+if TYPE_CHECKING:
+    from distill.student import SentenceEncoder, Teacher
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +23,13 @@ FIDELITY_MAX_TEXTS = 256
 
 @dataclass(frozen=True)
 class RunOutput:
+    """The exports, their metadata, and every passage of the data (trained on or held out;
+    in load order; empty on processes other than the main one)."""
+
     out: Path
     int8_out: Path | None
     meta: dict[str, Any]
+    passages: tuple[str, ...] = ()
 
 
 def int8_dir_for(out: Path) -> Path:
@@ -45,25 +52,11 @@ def run_distillation(
     on_step: Callable | None = None,
 ) -> RunOutput:
     """Distil ``config.teacher`` on ``data`` into ``out`` (checkpoints in ``out``.ckpt)."""
-    import torch
-
-    from distill import export, fidelity, trainer
-    from distill.resolve import fingerprint, resolve_model
-    from distill.student import build_student, load_teacher
+    from distill import trainer
 
     ctx = ctx or distributed.DistContext()
     started = time.perf_counter()
-    teacher_dir = resolve_model(config.teacher)
-    teacher = load_teacher(teacher_dir)
-    config = config.with_layers(teacher.num_layers)
-    student = build_student(
-        teacher.model.encoder,
-        config.layer_map,
-        init=config.init,
-        dropout=config.dropout,
-        pooling_mode=teacher.model.pooling_mode,
-        seed=config.seed,
-    )
+    config, teacher_dir, teacher, student = _load_models(config)
     examples = load_examples(data, config.max_seq_length, milvus_uri, milvus_token)
     train_set, held_out = split_holdout(examples, config.holdout_fraction, config.seed)
     checkpoint_dir = out.with_name(out.name + ".ckpt")
@@ -78,7 +71,57 @@ def run_distillation(
         progress=progress,
         on_step=on_step,
     )
-    meta: dict[str, Any] = {
+    training = {**result.to_dict(), "world_size": ctx.world, "device": str(ctx.device)}
+    meta = _metadata(config, data, teacher_dir, teacher, student, train_set, held_out, training)
+    if not ctx.is_main:
+        return RunOutput(out, None, meta)
+    student.to("cpu")
+    teacher.model.to("cpu")
+    if held_out:
+        meta["fidelity"] = _fidelity(config, teacher, student, held_out)
+    meta["wall_seconds"] = time.perf_counter() - started
+    int8_out = _export(teacher, student, out, meta, int8, int8_skip)
+    return RunOutput(out, int8_out, meta, tuple(e.text for e in examples))
+
+
+def _load_models(config: DistillConfig) -> tuple[DistillConfig, Path, Teacher, SentenceEncoder]:
+    """Resolve and load the teacher; build the student from its layers.
+
+    Returns the config with ``layer_map`` resolved against the teacher's depth.
+    """
+    from distill.student import build_student, load_teacher
+    from encoders import resolve_model
+
+    teacher_dir = resolve_model(config.teacher)
+    teacher = load_teacher(teacher_dir)
+    config = config.with_layers(teacher.num_layers)
+    student = build_student(
+        teacher.model.encoder,
+        config.layer_map,
+        init=config.init,
+        dropout=config.dropout,
+        pooling_mode=teacher.model.pooling_mode,
+        seed=config.seed,
+    )
+    return config, teacher_dir, teacher, student
+
+
+def _metadata(
+    config: DistillConfig,
+    data: str,
+    teacher_dir: Path,
+    teacher: Teacher,
+    student: SentenceEncoder,
+    train_set: Sequence[Example],
+    held_out: Sequence[Example],
+    training: dict[str, Any],
+) -> dict[str, Any]:
+    """What ``distill_meta.json`` records about the teacher, the student, data and training."""
+    import torch
+
+    from encoders import fingerprint
+
+    return {
         "teacher": config.teacher,
         "teacher_dir": str(teacher_dir),
         "teacher_fingerprint": fingerprint(teacher_dir),
@@ -96,21 +139,35 @@ def run_distillation(
             "held_out_passages": len(held_out),
             "documents": len({e.doc for e in train_set}),
         },
-        "training": {**result.to_dict(), "world_size": ctx.world, "device": str(ctx.device)},
+        "training": training,
         "torch": torch.__version__,
     }
-    if not ctx.is_main:
-        return RunOutput(out, None, meta)
-    student.to("cpu")
-    teacher.model.to("cpu")
-    if held_out:
-        texts = [e.text for e in held_out[:FIDELITY_MAX_TEXTS]]
-        meta["fidelity"] = fidelity.fidelity(
-            student.eval(), teacher.model, teacher.tokenizer, texts, config.max_seq_length
-        )
-    meta["wall_seconds"] = time.perf_counter() - started
+
+
+def _fidelity(
+    config: DistillConfig, teacher: Teacher, student: SentenceEncoder, held_out: Sequence[Example]
+) -> dict[str, float]:
+    """How closely the student's embeddings follow the teacher's on held-out passages."""
+    from distill import fidelity
+
+    texts = [e.text for e in held_out[:FIDELITY_MAX_TEXTS]]
+    return fidelity.fidelity(
+        student.eval(), teacher.model, teacher.tokenizer, texts, config.max_seq_length
+    )
+
+
+def _export(
+    teacher: Teacher,
+    student: SentenceEncoder,
+    out: Path,
+    meta: dict[str, Any],
+    int8: bool,
+    int8_skip: tuple[str, ...],
+) -> Path | None:
+    """Write the fp32 student to ``out`` and, with ``int8``, its int8 copy; the int8 folder."""
+    from distill import export
+
     export.export_student(student, teacher.tokenizer, out, teacher.max_seq_length, meta)
-    int8_out = None
-    if int8:
-        int8_out = export.export_int8(out, int8_dir_for(out), skip=int8_skip)
-    return RunOutput(out, int8_out, meta)
+    if not int8:
+        return None
+    return export.export_int8(out, int8_dir_for(out), skip=int8_skip)

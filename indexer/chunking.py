@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from indexer.names import display_name, source_name
 from indexer.sniff import EXTENSIONS, MIME_TYPES
 from indexer.types import Chunk
 
@@ -105,13 +106,13 @@ def chunk_file(
     extension. Raises :class:`ChunkingError` naming the file on any failure.
     """
     config = config or ChunkingConfig()
-    source = source or str(path.resolve())
+    source = source or source_name(path.resolve())
     mime = mime or MIME_TYPES.get(file_type_of(path), "")
     try:
         elements = _partition(path, mime, source)
         pieces = split_elements(elements, config)
     except Exception as exc:
-        raise ChunkingError(f"{path}: {type(exc).__name__}: {exc}") from exc
+        raise ChunkingError(f"{display_name(path)}: {type(exc).__name__}: {exc}") from exc
     return _to_chunks(pieces, source, file_type or file_type_of(path))
 
 

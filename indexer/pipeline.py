@@ -8,7 +8,6 @@ and a file that fails keeps the chunks it had.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -17,13 +16,17 @@ from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from encoders import Encoder
 from indexer.chunking import ChunkingConfig
-from indexer.encoders import Encoder
+from indexer.names import display_name, path_of_source, source_name
 from indexer.report import FileResult, IndexReport
 from indexer.retrieval import collection_name
 from indexer.sniff import Limits, Rejected, Unsupported, detect
 from indexer.stores.base import CollectionInfo, StoreUnavailableError, VectorStore
-from indexer.types import Chunk
+from indexer.types import MAX_SOURCE_BYTES, Chunk
+from indexer.walk import SkippedPath
 from indexer.workers import Outcome, PartitionPool, Task, partition_one
 
 logger = logging.getLogger(__name__)
@@ -59,12 +62,6 @@ class _Pending:
     stale: dict[str, set[str]]  # collection -> ids to delete afterwards
 
 
-def source_name(path: Path) -> str:
-    """The stored name of a file: its normalised absolute path (``..`` folded, links kept),
-    with bytes that are not UTF-8 replaced."""
-    return os.fsencode(os.path.abspath(path)).decode("utf-8", errors="replace")
-
-
 def index_files(
     files: Sequence[Path],
     encoders: Sequence[Encoder],
@@ -72,8 +69,13 @@ def index_files(
     base_collection: str,
     options: IndexOptions | None = None,
     on_file: ProgressFn | None = None,
+    skipped: Sequence[SkippedPath] = (),
 ) -> IndexReport:
-    """Index ``files`` into one collection per encoder; per-file failures are reported."""
+    """Index ``files`` into one collection per encoder; per-file failures are reported.
+
+    ``skipped``: paths the walk passed over (links out of the tree, special files); each
+    is reported with its reason. A file's problem never stops the others.
+    """
     options = options or IndexOptions()
     started = time.perf_counter()
     if not encoders:
@@ -91,16 +93,9 @@ def index_files(
             if on_file is not None:
                 on_file(result, report.chunks_written)
 
-    tasks: list[Task] = []
-    for path in dict.fromkeys(files):  # the same file named twice is indexed once
-        try:
-            kind = detect(path, options.limits)
-        except Unsupported as exc:
-            record(FileResult(str(path), "skipped", reason=str(exc)))
-        except (Rejected, OSError) as exc:
-            record(FileResult(str(path), "failed", reason=str(exc)))
-        else:
-            tasks.append(Task(path, source_name(path), kind.mime, kind.label))
+    for entry in skipped:
+        record(FileResult(display_name(entry.path), "skipped", reason=entry.reason))
+    tasks = _tasks(files, options, record)
     try:
         _write_all(tasks, targets, store, options, report, record)
         if options.prune_roots:
@@ -110,13 +105,33 @@ def index_files(
         logger.error("indexing stopped: %s", exc)
         done = {result.path for result in report.files}
         for task in tasks:
-            if str(task.path) not in done:
-                record(FileResult(str(task.path), "failed", reason="not written: " + str(exc)))
-    order = {str(path): i for i, path in enumerate(files)}
+            if display_name(task.path) not in done:
+                record(FileResult(display_name(task.path), "failed", reason=f"not written: {exc}"))
+    order = {display_name(path): i for i, path in enumerate(files)}
     report.files.sort(key=lambda result: order.get(result.path, len(order)))
     report.seconds = time.perf_counter() - started
     logger.info("%s", report.summary())
     return report
+
+
+def _tasks(
+    files: Sequence[Path], options: IndexOptions, record: Callable[[FileResult], None]
+) -> list[Task]:
+    """A partitioning task per readable file; the others are reported at once."""
+    tasks: list[Task] = []
+    for path in dict.fromkeys(files):  # the same file named twice is indexed once
+        name, source = display_name(path), source_name(path)
+        try:
+            if len(source.encode("utf-8")) > MAX_SOURCE_BYTES:
+                raise Rejected(f"path is longer than {MAX_SOURCE_BYTES} bytes")
+            kind = detect(path, options.limits)
+        except Unsupported as exc:
+            record(FileResult(name, "skipped", reason=str(exc)))
+        except (Rejected, OSError) as exc:
+            record(FileResult(name, "failed", reason=str(exc)))
+        else:
+            tasks.append(Task(path, source, kind.mime, kind.label))
+    return tasks
 
 
 def _write_all(
@@ -135,13 +150,13 @@ def _write_all(
             for outcome in outcomes:
                 path = outcome.task.path
                 if outcome.error:
-                    record(FileResult(str(path), "failed", reason=outcome.error))
+                    record(FileResult(display_name(path), "failed", reason=outcome.error))
                 elif not outcome.chunks:
-                    record(FileResult(str(path), "skipped", reason="no text found"))
+                    record(FileResult(display_name(path), "skipped", reason="no text found"))
                 else:
                     item = _plan(outcome, targets, store)
                     if not any(item.new.values()) and not any(item.stale.values()):
-                        record(FileResult(str(path), "unchanged", item.chunks))
+                        record(FileResult(display_name(path), "unchanged", item.chunks))
                         continue
                     pending.append(item)
                     if sum(len(c) for p in pending for c in p.new.values()) >= options.batch_chunks:
@@ -194,7 +209,7 @@ class _BatchWriter:
         for name, encoder in self._targets.items():
             batch = [c for item in items for c in item.new[name]]
             if batch:
-                vectors = encoder.encode_documents([c.text for c in batch])  # (n, dim)
+                vectors = encode_once(encoder, [c.text for c in batch])  # (n, dim)
                 self._store.upsert(name, batch, vectors)
                 self._report.chunks_written += len(batch)
         for item in items:
@@ -202,7 +217,21 @@ class _BatchWriter:
                 if ids:
                     self._store.delete(name, sorted(ids))
                     self._report.chunks_deleted += len(ids)
-            self._record(FileResult(str(item.path), "indexed", item.chunks))
+            self._record(FileResult(display_name(item.path), "indexed", item.chunks))
+
+
+def encode_once(encoder: Encoder, texts: list[str]) -> np.ndarray:
+    """``encoder.encode_documents(texts)`` ``(n, dim)``, each distinct text encoded once.
+
+    Boilerplate and repeated passages (a file of one sentence repeated gave tens of
+    thousands of identical chunks) cost one encoding, not one per chunk.
+    """
+    unique = list(dict.fromkeys(texts))
+    vectors = encoder.encode_documents(unique)  # (u, dim)
+    if len(unique) == len(texts):
+        return vectors
+    row = {text: i for i, text in enumerate(unique)}
+    return vectors[[row[text] for text in texts]]
 
 
 def _partitioned(tasks: list[Task], options: IndexOptions) -> Iterator[Outcome]:
@@ -241,7 +270,8 @@ def _prune(
     deleted = 0
     for name in targets:
         for source in store.sources(name):
-            if source.startswith(prefixes) and source not in seen and not Path(source).exists():
+            gone = not path_of_source(source).exists()
+            if source.startswith(prefixes) and source not in seen and gone:
                 ids = store.ids(name, {"source": source})
                 store.delete(name, sorted(ids))
                 deleted += len(ids)

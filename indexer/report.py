@@ -7,6 +7,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from indexer.names import printable
+
 Status = Literal["indexed", "unchanged", "skipped", "failed"]
 STATUSES: tuple[Status, ...] = ("indexed", "unchanged", "skipped", "failed")
 
@@ -19,6 +21,10 @@ class FileResult:
     status: Status
     chunks: int = 0
     reason: str = ""
+
+    def __post_init__(self) -> None:
+        # a reason can quote a raw file name (OSError does): never print control characters
+        object.__setattr__(self, "reason", printable(self.reason))
 
 
 @dataclass

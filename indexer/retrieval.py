@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Literal, get_args
 
-from indexer.encoders import Encoder, encoder_slug
+from encoders import Encoder, check_pairing, encoder_slug
 from indexer.stores.base import CollectionInfo, Filters, VectorStore, check_top_k
+from indexer.stores.fusion import DEFAULT_FUSION, Fusion
 from indexer.types import Hit
 
 MAX_QUERY_CHARS = 2000
+#: How a query is matched: by its embedding, by its words (Milvus BM25), or both fused.
+Mode = Literal["dense", "keyword", "hybrid"]
+MODES: tuple[Mode, ...] = get_args(Mode)
 
 
 def collection_name(base: str, encoder_name: str) -> str:
@@ -31,40 +36,81 @@ class RetrievalResult:
 
 
 class Retriever:
-    """Encodes queries with ``encoder`` and searches ``collection`` in ``store``.
+    """Searches ``collection`` in ``store``, which ``encoder`` built, with encoded queries.
 
-    Construction fails with ``CollectionMismatchError`` when the collection was built
-    by a different encoder, and ``KeyError`` when it does not exist.
+    Queries are encoded by ``query_encoder`` (default: ``encoder``). Another query
+    encoder must be the teacher ``encoder`` was distilled from (teacher-query mode, see
+    :mod:`encoders.pairing`). Construction fails with ``CollectionMismatchError`` when
+    the collection was built by a different encoder, ``QueryEncoderMismatchError`` when
+    the query encoder does not pair with it, and ``KeyError`` when it does not exist.
     """
 
-    def __init__(self, encoder: Encoder, store: VectorStore, collection: str) -> None:
+    def __init__(
+        self,
+        encoder: Encoder,
+        store: VectorStore,
+        collection: str,
+        query_encoder: Encoder | None = None,
+    ) -> None:
         stored = store.collection_info(collection)
         if stored is None:
             raise KeyError(f"collection {collection!r} does not exist; run `distilsearch index`")
         stored.check_compatible(
             CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint), collection
         )
+        if query_encoder is not None and query_encoder is not encoder:
+            check_pairing(encoder, query_encoder)
         self.encoder = encoder
+        self.query_encoder = query_encoder or encoder
         self.store = store
         self.collection = collection
 
+    @property
+    def teacher_queries(self) -> bool:
+        """Whether queries are encoded by other weights than the documents were."""
+        return self.query_encoder.fingerprint != self.encoder.fingerprint
+
     def search(
-        self, query: str, top_k: int = 10, filters: Filters | None = None
+        self,
+        query: str,
+        top_k: int = 10,
+        filters: Filters | None = None,
+        mode: Mode = "dense",
+        fusion: Fusion = DEFAULT_FUSION,
     ) -> RetrievalResult:
-        """Top ``top_k`` chunks for ``query``; ``ValueError`` on an empty or huge query."""
-        return self.search_many([query], top_k, filters)[0]
+        """Top ``top_k`` chunks for ``query``; ``ValueError`` on an empty or huge query.
+
+        ``mode``: ``dense`` (embeddings), ``keyword`` (BM25 inside Milvus; no encoding) or
+        ``hybrid`` (both, fused per ``fusion``). Keyword and hybrid raise
+        ``FullTextUnavailableError`` on a collection built before full-text fields.
+        """
+        return self.search_many([query], top_k, filters, mode, fusion)[0]
 
     def search_many(
-        self, queries: list[str], top_k: int = 10, filters: Filters | None = None
+        self,
+        queries: list[str],
+        top_k: int = 10,
+        filters: Filters | None = None,
+        mode: Mode = "dense",
+        fusion: Fusion = DEFAULT_FUSION,
     ) -> list[RetrievalResult]:
         """Batched :meth:`search`; timings are per batch divided evenly across queries."""
         for query in queries:
             validate_query(query)
         check_top_k(top_k)
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         t0 = time.perf_counter()
-        vectors = self.encoder.encode_queries(queries)  # (q, dim)
-        t1 = time.perf_counter()
-        hits = self.store.search(self.collection, vectors, top_k, filters)
+        vectors = None if mode == "keyword" else self.query_encoder.encode_queries(queries)
+        t1 = time.perf_counter() if vectors is not None else t0  # keyword: nothing encoded
+        if vectors is None:
+            hits = self.store.search_text(self.collection, queries, top_k, filters)
+        elif mode == "hybrid":
+            hits = self.store.search_hybrid(
+                self.collection, vectors, queries, top_k, filters, fusion
+            )
+        else:
+            hits = self.store.search(self.collection, vectors, top_k, filters)  # (q, dim)
         t2 = time.perf_counter()
         n = max(len(queries), 1)
         encode_ms, search_ms = (t1 - t0) * 1000 / n, (t2 - t1) * 1000 / n

@@ -8,7 +8,9 @@ content under a text extension, and content that contradicts the extension.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,7 +73,7 @@ class FileKind:
 def detect(path: Path, limits: Limits | None = None) -> FileKind:
     """The kind of ``path``; raises :class:`Unsupported` or :class:`Rejected` with a reason."""
     limits = limits or Limits()
-    size = path.stat().st_size
+    size, head = _read_head(path)
     if size == 0:
         raise Unsupported("empty file")
     if size > limits.max_file_bytes:
@@ -79,8 +81,6 @@ def detect(path: Path, limits: Limits | None = None) -> FileKind:
             f"file is {size / 2**20:.1f} MiB, "
             f"over the {limits.max_file_bytes / 2**20:.0f} MiB limit"
         )
-    with path.open("rb") as handle:
-        head = handle.read(SNIFF_BYTES)
     by_name = EXTENSIONS.get(path.suffix.lower())
     by_content = _sniff(path, head, by_name)
     if by_name and by_content != by_name and not _compatible(by_name, by_content):
@@ -91,6 +91,22 @@ def detect(path: Path, limits: Limits | None = None) -> FileKind:
     if label in ZIP_LABELS:
         _check_zip(path, size, limits)
     return FileKind(label, MIME_TYPES[label])
+
+
+def _read_head(path: Path) -> tuple[int, bytes]:
+    """``(size, first bytes)`` of a regular file, never blocking on a FIFO or device.
+
+    The file is opened non-blocking and checked with ``fstat`` on that open handle, so
+    a path swapped for a FIFO after the walk fails here instead of hanging the run.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Rejected("not a regular file (a device, FIFO or socket is never read)")
+        return info.st_size, os.read(fd, SNIFF_BYTES) if info.st_size else b""
+    finally:
+        os.close(fd)
 
 
 def _compatible(by_name: str, by_content: str) -> bool:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 #: Scalar fields every chunk record carries; the only fields a filter may name.
 FILTERABLE_FIELDS: tuple[str, ...] = ("source", "file_type", "section", "page", "content_hash")
+#: The longest stored source (UTF-8 bytes); a file with a longer path fails alone.
+MAX_SOURCE_BYTES = 4096
 
 
 @dataclass(frozen=True)

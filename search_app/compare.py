@@ -12,14 +12,27 @@ in its own collection; chunk ids are equal across collections for the same files
 * **embedding cosine** = cosine between the chunk's candidate embedding and its
   reference embedding (only when both encoders have the same dimension; a faithful
   distilled student keeps this near 1).
+
+A side may encode its queries with another encoder than its documents (teacher-query
+mode: ``student docs + teacher queries``); its scores are then cosine(teacher query,
+student chunk), and against plain ``student`` both sides share the same documents.
+
+A side may also search in keyword or hybrid mode (``dense`` against ``hybrid`` with one
+encoder shows what fusing BM25 changes). Its ranking scores are then BM25 or fused
+scores, so its score column is still cosine(query, chunk), looked up for every chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from indexer.types import Hit
+import numpy as np
+
+from encoders import Encoder
+from indexer import Retriever
+from indexer.stores import MAX_TOP_K
+from indexer.types import Hit, text_hash
 from search_app.results import SearchResult
 
 
@@ -85,7 +98,68 @@ class Comparison:
         if not self.depth:
             return "neither encoder found anything"
         top = "same top hit" if self.same_top_hit else "top hit differs"
-        return f"{self.candidate.encoder} agrees on {self.overlap} of {self.depth} ({top})"
+        return f"{self.candidate.label} agrees on {self.overlap} of {self.depth} ({top})"
+
+
+def embedding_cosines(
+    candidate: Encoder, reference: Encoder, texts: Sequence[str], ids: Sequence[str]
+) -> tuple[dict[str, float] | None, str]:
+    """Per chunk id, cosine between its candidate and reference document embeddings.
+
+    Returns ``(None, note)`` when there is nothing to measure: different dimensions,
+    or the same document encoder on both sides (teacher-query mode against its student).
+    """
+    if candidate.fingerprint == reference.fingerprint:
+        return None, "both sides search the same document embeddings"
+    if candidate.dim != reference.dim:
+        return None, f"embedding cosine needs equal dimensions ({candidate.dim} vs {reference.dim})"
+    a, b = candidate.encode_documents(list(texts)), reference.encode_documents(list(texts))
+    cosines = np.einsum("ij,ij->i", a, b).tolist()  # (n,)
+    return dict(zip(ids, cosines, strict=True)), ""
+
+
+def query_scores(
+    query: str, retriever: Retriever, own: SearchResult, union: Mapping[str, Hit]
+) -> dict[str, float]:
+    """cosine(query, chunk) through ``retriever`` for every chunk in ``union``.
+
+    A dense side's own hits carry that cosine already; the rest are looked up in its
+    collection by a search restricted to their content hashes. A keyword or hybrid
+    side's hit scores are BM25 or fused scores, so all of its chunks are looked up.
+    """
+    scores = {h.id: h.score for h in own.hits} if own.mode == "dense" else {}
+    missing = [h for i, h in union.items() if i not in scores]
+    if not missing:
+        return scores
+    hashes = sorted({text_hash(h.text) for h in missing})
+    vector = retriever.query_encoder.encode_queries([query])  # (1, dim)
+    limit = min(MAX_TOP_K, 4 * len(missing))
+    found = retriever.store.search(retriever.collection, vector, limit, {"content_hash": hashes})
+    wanted = {h.id for h in missing}
+    scores.update({h.id: h.score for h in found[0] if h.id in wanted})
+    return scores
+
+
+def compare_results(
+    query: str,
+    top_k: int,
+    results: tuple[SearchResult, SearchResult],
+    retrievers: tuple[Retriever, Retriever],
+    embeddings: bool = True,
+) -> Comparison:
+    """The :class:`Comparison` of a candidate's and a reference's results for ``query``,
+    each side's scores looked up through its retriever (see :func:`query_scores`); with
+    ``embeddings``, each chunk's two document embeddings compared too."""
+    (cand, ref), (cand_retriever, ref_retriever) = results, retrievers
+    union = {h.id: h for h in [*ref.hits, *cand.hits]}
+    cand_scores = query_scores(query, cand_retriever, cand, union)
+    ref_scores = query_scores(query, ref_retriever, ref, union)
+    cosines, note = None, ""
+    if embeddings and union:
+        pair = cand_retriever.encoder, ref_retriever.encoder
+        cosines, note = embedding_cosines(*pair, [h.text for h in union.values()], list(union))
+    rows = join_hits(cand, ref, cand_scores, ref_scores, cosines)
+    return Comparison(query, top_k, cand, ref, rows, note)
 
 
 def join_hits(

@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import TypeVar
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from indexer.chunking import file_type_of
-from indexer.stores.base import Filters
+from indexer.stores import Filters
 from indexer.types import Hit
 from search_app.resources import get_service
-from search_app.results import SearchResult
+from search_app.results import SearchResult, system_label
 from search_app.service import SearchService
-from search_app.text import Highlight
+from search_app.text import Highlight, Span
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -117,6 +118,39 @@ def default_index(options: list[str], preferred: list[str]) -> int:
     return next((options.index(p) for p in preferred if p in options), 0)
 
 
+#: A search system: (document encoder, query encoder or None for the same one).
+System = tuple[str, str | None]
+
+
+def system_choices(service: SearchService, encoders: list[str]) -> dict[str, System]:
+    """Search systems by label: each indexed encoder, and after a student distilled from
+    the teacher, ``student docs + teacher queries`` (teacher-query mode)."""
+    choices: dict[str, System] = {}
+    for name in encoders:
+        for query_encoder in attempt(lambda n=name: service.query_encoders(n)) or [name]:
+            paired = None if query_encoder == name else query_encoder
+            choices[system_label(name, paired)] = (name, paired)
+    return choices
+
+
+def system_select(
+    container: DeltaGenerator,
+    label: str,
+    choices: dict[str, System],
+    preferred: list[str],
+    help_text: str | None = None,
+) -> System:
+    """A select over ``choices``' labels, preferring the first of ``preferred`` present."""
+    options = list(choices)
+    if help_text is None and any(q for _, q in choices.values()):
+        help_text = ("`X docs + teacher queries`: X's index, queries encoded by the teacher "
+                     "X was distilled from (its vectors share the teacher's space).")  # fmt: skip
+    chosen = container.selectbox(
+        label, options, index=default_index(options, preferred), help=help_text
+    )
+    return choices[chosen]
+
+
 def filter_inputs(service: SearchService, encoders: list[str], key: str) -> Filters | None:
     """Source and file-type pickers (inside a form); values go to the store's escaper.
 
@@ -151,16 +185,25 @@ def hit_header(rank: int, hit: Hit) -> str:
 
 
 def highlighted_markdown(highlight: Highlight) -> str:
-    """The sentences, escaped, the best ones in bold."""
-    return " ".join(
-        f"**{escape_markdown(s)}**" if i in highlight.best else escape_markdown(s)
-        for i, s in enumerate(highlight.sentences)
-    )
+    """The sentences, escaped, the best ones in bold, words matching the query's terms
+    on a background (keyword and hybrid search)."""
+    marked = (marked_words(s, highlight.spans(i)) for i, s in enumerate(highlight.sentences))
+    return " ".join(f"**{s}**" if i in highlight.best else s for i, s in enumerate(marked))
+
+
+def marked_words(text: str, spans: tuple[Span, ...]) -> str:
+    """``text`` escaped, each span's word inside ``:orange-background[...]``."""
+    out, end = [], 0
+    for start, stop in spans:
+        word = escape_markdown(text[start:stop])
+        out += [escape_markdown(text[end:start]), f":orange-background[{word}]"]
+        end = stop
+    return "".join([*out, escape_markdown(text[end:])])
 
 
 def render_hit_body(hit: Hit, highlight: Highlight | None) -> None:
     """The chunk text: highlighted (escaped Markdown) with the full text folded, or plain."""
-    if highlight is not None and highlight.best:
+    if highlight is not None and highlight.marked:
         st.markdown(highlighted_markdown(highlight))
         with st.expander("Full chunk text"):
             st.text(hit.text)
@@ -172,7 +215,7 @@ def timing_caption(result: SearchResult) -> str:
     extra = f" (+ {result.highlight_ms:.0f} ms highlighting)" if result.highlights else ""
     return (
         f"{len(result.hits)} hits for `{code_span(result.query)}` "
-        f"from `{code_span(result.collection)}` — "
+        f"from `{code_span(result.collection)}` ({escape_markdown(result.full_label)}) — "
         f"{result.encode_ms:.0f} ms encode + {result.search_ms:.0f} ms search = "
         f"**{result.total_ms:.0f} ms**{extra}"
     )
@@ -207,3 +250,35 @@ def render_results(
     for hit, body in zip(result.hits, bodies, strict=True):
         with body.container():
             render_hit_body(hit, marked.highlights.get(hit.id))
+
+
+#: Where a session keeps the write key that unlocked writes.
+WRITE_KEY_STATE = "write_key"
+
+
+def write_key(service: SearchService, purpose: str) -> str | None:
+    """The session's write key once it unlocks writes, else None with the reason shown.
+
+    Writes (uploads, deletes, evaluation runs) are off unless the operator turned them on;
+    then the page asks for the operator's key once per session. The service checks the
+    key again on every write.
+    """
+    writes = service.index.writes
+    if not writes.enabled:
+        st.info(f"Read-only: no {purpose} here. The operator turns writes on with "
+                "`distilsearch serve --allow-writes`.")  # fmt: skip
+        return None
+    known = st.session_state.get(WRITE_KEY_STATE)
+    if writes.allows(known):
+        return known
+    entered = st.text_input("Write key", type="password", key=f"write-key-{purpose}",
+                            help="The key the operator set (DISTILSEARCH_UI_SECRET) or the "
+                            "one `distilsearch serve --allow-writes` printed.")  # fmt: skip
+    if entered and writes.allows(entered):
+        st.session_state[WRITE_KEY_STATE] = entered
+        return entered
+    if entered:
+        st.error("That key does not unlock writes.")
+    else:
+        st.caption(f"Enter the write key to allow {purpose}.")
+    return None

@@ -16,19 +16,16 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from encoders import Encoder
 from indexer.chunking import file_type_of
-from indexer.encoders import Encoder
 from indexer.pipeline import IndexOptions, index_files
 from indexer.report import FileResult
 from indexer.retrieval import collection_name
 from indexer.sniff import EXTENSIONS, Limits, Rejected, Unsupported, detect
+from search_app.index_context import IndexContext
 from search_app.results import CollectionStats, IndexOverview, UploadOutcome, UploadReport
 from search_app.uploads import UploadRejected, check_upload
-
-if TYPE_CHECKING:
-    from search_app.service import SearchService
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +36,6 @@ SOURCES_TTL_S = {"lite": 600.0, "server": 60.0}
 ProgressFn = Callable[[int, int, str], None]
 
 
-def path_bytes(path: Path) -> int | None:
-    """Size of a file, or of every file under a directory; None when it does not exist."""
-    if path.is_file():
-        return path.stat().st_size
-    if path.is_dir():
-        return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-    return None
-
-
 def supported_suffixes() -> frozenset[str]:
     """File suffixes the indexer reads (from :mod:`indexer.sniff`, so the list stays true)."""
     return frozenset(EXTENSIONS)
@@ -56,8 +44,8 @@ def supported_suffixes() -> frozenset[str]:
 class IndexLibrary:
     """Index management for one :class:`~search_app.service.SearchService`."""
 
-    def __init__(self, service: SearchService, workers: int = 1) -> None:
-        self._service = service
+    def __init__(self, index: IndexContext, workers: int = 1) -> None:
+        self._ctx = index
         #: partitioning processes per upload run (each file under a timeout); 0 = in-process
         self.workers = workers
         self._write_lock = threading.Lock()
@@ -68,15 +56,11 @@ class IndexLibrary:
 
     @property
     def upload_dir(self) -> Path:
-        return self._service.settings.data_dir / "uploads"
+        return self._ctx.settings.data_dir / "uploads"
 
     @property
     def max_upload_bytes(self) -> int:
-        return self._service.settings.max_upload_mb * 2**20
-
-    def _lite_path(self) -> Path | None:
-        settings = self._service.settings
-        return None if settings.is_server else Path(settings.milvus_uri).expanduser()
+        return self._ctx.settings.max_upload_mb * 2**20
 
     def sources(self, encoder: str, wait: float | None = None) -> dict[str, int] | None:
         """Source path -> chunk count in ``encoder``'s collection (cached, see ``SOURCES_TTL_S``).
@@ -85,8 +69,8 @@ class IndexLibrary:
         it takes). The scan goes on in a background thread; until it is done the stale
         list, or None, is returned, so a page never blocks on a big index.
         """
-        coll = collection_name(self._service.base_collection, encoder)
-        ttl = SOURCES_TTL_S["server" if self._service.settings.is_server else "lite"]
+        coll = collection_name(self._ctx.base_collection, encoder)
+        ttl = SOURCES_TTL_S["server" if self._ctx.settings.is_server else "lite"]
         cached = self._sources.get(coll)
         if cached is not None and time.monotonic() - cached[0] <= ttl:
             return dict(cached[1])
@@ -112,7 +96,7 @@ class IndexLibrary:
     def _fetch_sources(self, coll: str) -> None:
         generation = self._generation
         try:
-            found = self._service.store.sources(coll)
+            found = self._ctx.store.sources(coll)
             with self._sources_lock:
                 if generation == self._generation:
                     self._sources[coll] = (time.monotonic(), found)
@@ -133,32 +117,34 @@ class IndexLibrary:
         ``wait`` as in :meth:`sources`; a collection whose source list is not ready yet
         reports ``files=None`` and adds no sources.
         """
-        lite = self._lite_path()
         collections, by_source = [], {}
-        for name in self._service.indexed_encoders():
-            coll = collection_name(self._service.base_collection, name)
+        for name in self._ctx.indexed_encoders():
+            coll = collection_name(self._ctx.base_collection, name)
             sources = self.sources(name, wait)
             for source, n in (sources or {}).items():
                 by_source.setdefault(source, {})[name] = n
-            own = lite / "collections" / coll if lite is not None else None
-            disk = path_bytes(own) if own is not None else None
-            chunks = self._service.store.count(coll)
+            chunks = self._ctx.store.count(coll)
             files = None if sources is None else len(sources)
-            collections.append(CollectionStats(name, coll, chunks, files, disk))
-        total = path_bytes(lite) if lite is not None else None
+            # one Lite file holds every collection: no per-collection size on disk
+            collections.append(CollectionStats(name, coll, chunks, files, None))
+        total = self._ctx.store.disk_bytes()
         return IndexOverview(
-            self._service.settings.milvus_uri, collections, dict(sorted(by_source.items())), total
+            self._ctx.settings.milvus_uri, collections, dict(sorted(by_source.items())), total
         )
 
-    def delete_source(self, source: str) -> dict[str, int]:
-        """Delete ``source``'s chunks from every encoder collection; encoder -> deleted."""
+    def delete_source(self, source: str, *, key: str | None = None) -> dict[str, int]:
+        """Delete ``source``'s chunks from every encoder collection; encoder -> deleted.
+
+        A write: refused (:class:`~search_app.access.WriteRefusedError`) without ``key``.
+        """
+        self._ctx.writes.check(key)
         deleted = {}
         with self._write_lock:
-            for name in self._service.indexed_encoders():
-                coll = collection_name(self._service.base_collection, name)
-                ids = self._service.store.ids(coll, {"source": source})
+            for name in self._ctx.indexed_encoders():
+                coll = collection_name(self._ctx.base_collection, name)
+                ids = self._ctx.store.ids(coll, {"source": source})
                 if ids:
-                    self._service.store.delete(coll, sorted(ids))
+                    self._ctx.store.delete(coll, sorted(ids))
                 deleted[name] = len(ids)
         self._forget_sources()
         logger.info("deleted source %s: %s", source, deleted)
@@ -169,8 +155,14 @@ class IndexLibrary:
         uploads: Sequence[tuple[str, bytes]],
         encoders: Sequence[str],
         on_progress: ProgressFn | None = None,
+        *,
+        key: str | None = None,
     ) -> UploadReport:
-        """Check, write, index with each encoder (its own collection), then delete the files."""
+        """Check, write, index with each encoder (its own collection), then delete the files.
+
+        A write: refused (:class:`~search_app.access.WriteRefusedError`) without ``key``.
+        """
+        self._ctx.writes.check(key)
         started = time.perf_counter()
         if not encoders:
             raise ValueError("choose at least one encoder to index with")
@@ -187,7 +179,7 @@ class IndexLibrary:
                 continue
             accepted[safe] = data
         if accepted:
-            loaded = [self._service.encoder(name) for name in encoders]  # fail before writing
+            loaded = [self._ctx.encoder(name) for name in encoders]  # fail before writing
             with self._write_lock:
                 outcomes.extend(self._index(accepted, loaded, on_progress))
             self._forget_sources()
@@ -225,11 +217,11 @@ class IndexLibrary:
                     on_progress(done, len(todo), name)
 
             if todo:
-                base = self._service.base_collection
+                base = self._ctx.base_collection
                 index_files(
                     todo,
                     encoders,
-                    self._service.store,
+                    self._ctx.store,
                     base,
                     IndexOptions(limits=limits, workers=self.workers),
                     on_file,

@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from indexer.encoders import Encoder
+from encoders import Encoder
 from indexer.types import Hit
 from search_app.text import collapse_whitespace, split_sentences
 

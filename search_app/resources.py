@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 
 import streamlit as st
 
-from indexer.settings import load_settings
+from core.settings import hide_lite_uri_from_pymilvus, load_settings
 from search_app.service import SearchService
 
 logger = logging.getLogger(__name__)
@@ -31,22 +30,11 @@ def get_service() -> SearchService:
     threads encoded a query 10-50x slower than one (``docs/results/query_latency.md``).
     """
     settings = load_settings().with_overrides(threads=UI_TORCH_THREADS)
-    _hide_file_uri_from_pymilvus()
+    hide_lite_uri_from_pymilvus()
     service = SearchService.from_settings(settings)
     service.open_collections()  # before any background thread touches them
     threading.Thread(target=_warm_up, args=(service, settings.encoder), daemon=True).start()
     return service
-
-
-def _hide_file_uri_from_pymilvus() -> None:
-    """Drop a Milvus Lite *file* ``MILVUS_URI`` from the environment once settings hold it.
-
-    pymilvus reads ``MILVUS_URI`` itself when imported and raises "Illegal uri" for a
-    file path, and ``distilsearch serve`` passes the Lite file that way. Server URIs stay.
-    """
-    uri = os.environ.get("MILVUS_URI", "")
-    if uri and not uri.startswith(("http://", "https://", "tcp://", "unix:")):
-        del os.environ["MILVUS_URI"]
 
 
 def _warm_up(service: SearchService, preferred: str) -> None:

@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from encoders.systems import system_label
+from indexer import Mode
+from indexer.stores import Fusion
 from indexer.types import Hit
+from search_app.search_modes import mode_label
 from search_app.text import Highlight
+
+#: ``system_label`` lives in :mod:`encoders.systems` (evaluation names systems the same
+#: way); it stays importable from here for the UI.
+__all__ = ["CollectionStats", "IndexOverview", "SearchResult", "UploadOutcome",
+           "UploadReport", "system_label"]  # fmt: skip
 
 
 @dataclass(frozen=True)
 class SearchResult:
     """Ranked hits for one query through one encoder, with timings in milliseconds.
 
-    ``highlights`` maps a hit id to its sentences with the best-matching ones marked
-    (filled when highlighting was asked for; ``highlight_ms`` is its cost).
+    ``encoder`` built the collection's vectors; ``query_encoder`` encoded the query
+    (None: the same encoder). ``highlights`` maps a hit id to its sentences with the
+    best-matching ones marked (filled when highlighting was asked for; ``highlight_ms``
+    is its cost). ``mode`` is how the query was matched (dense, keyword, hybrid) and
+    ``fusion`` how a hybrid search fused its two rankings (None for the other modes).
     """
 
     query: str
@@ -24,11 +36,39 @@ class SearchResult:
     search_ms: float
     highlights: dict[str, Highlight] = field(default_factory=dict)
     highlight_ms: float = 0.0
+    query_encoder: str | None = None
+    mode: Mode = "dense"
+    fusion: Fusion | None = None
 
     @property
     def total_ms(self) -> float:
         """Query latency: encode + search (with the fetch of the hits' fields)."""
         return self.encode_ms + self.search_ms
+
+    @property
+    def queries_encoded_by(self) -> str:
+        """The encoder that encoded the query."""
+        return self.query_encoder or self.encoder
+
+    @property
+    def system(self) -> str:
+        """The encoders' name for display, e.g. ``student docs + teacher queries``."""
+        return system_label(self.encoder, self.query_encoder)
+
+    @property
+    def mode_label(self) -> str:
+        """``dense``, ``keyword`` or e.g. ``hybrid (RRF k=60)``."""
+        return mode_label(self.mode, self.fusion)
+
+    @property
+    def label(self) -> str:
+        """The system and, unless dense, the mode: ``student · hybrid (RRF k=60)``."""
+        return self.system if self.mode == "dense" else f"{self.system} · {self.mode_label}"
+
+    @property
+    def full_label(self) -> str:
+        """The system and the mode, dense included: ``teacher · dense``."""
+        return f"{self.system} · {self.mode_label}"
 
 
 @dataclass(frozen=True)

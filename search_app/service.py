@@ -9,21 +9,23 @@ reports (``.reports``). Encoders and retrievers are built once and reused.
 from __future__ import annotations
 
 import logging
-import threading
 import time
-from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
 
-from distill.resolve import ModelNotFoundError
-from indexer.encoders import STUDENT, STUDENT_INT8, TEACHER, Encoder, build_encoder
-from indexer.retrieval import Retriever, collection_name
-from indexer.settings import Settings, load_settings
-from indexer.stores import VectorStore, open_store
-from indexer.stores.base import MAX_TOP_K, Filters
-from indexer.types import Hit, text_hash
-from search_app.compare import Comparison, join_hits
+from core.settings import Settings, load_settings
+from encoders import STUDENT, TEACHER, Encoder, build_encoder
+from indexer.retrieval import Mode, Retriever, collection_name
+from indexer.stores import Filters, Fusion, VectorStore, open_store
+from search_app.agreement_note import agreement_note
+from search_app.compare import Comparison, compare_results
+from search_app.index_context import (
+    EncoderFactory,
+    EncoderUnavailableError,
+    IndexContext,
+    NotIndexedError,
+)
 from search_app.library import IndexLibrary
 from search_app.rag import (
     Answer,
@@ -34,24 +36,20 @@ from search_app.rag import (
 )
 from search_app.reports import ReportCatalog
 from search_app.results import CollectionStats, SearchResult
+from search_app.search_modes import ModeSupport, fusion_for
 from search_app.text import highlight_texts
 
-__all__ = ["CollectionStats", "Comparison", "SearchResult", "SearchService"]
+__all__ = [
+    "CollectionStats",
+    "Comparison",
+    "EncoderUnavailableError",
+    "ModeSupport",
+    "NotIndexedError",
+    "SearchResult",
+    "SearchService",
+]
 
 logger = logging.getLogger(__name__)
-
-EncoderFactory = Callable[[str], Encoder]
-
-
-class NotIndexedError(KeyError):
-    """Nothing is indexed for an encoder; the message says how to index it."""
-
-    def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "not indexed"
-
-
-class EncoderUnavailableError(RuntimeError):
-    """An encoder's model cannot be loaded (e.g. the student is not distilled yet)."""
 
 
 class SearchService:
@@ -70,12 +68,9 @@ class SearchService:
         self.base_collection = base_collection
         self.settings = settings or load_settings()
         self.llm = llm
-        self._encoder_factory = encoder_factory
-        self._encoders: dict[str, Encoder] = {}
-        self._retrievers: dict[str, Retriever] = {}
-        self._lock = threading.RLock()
-        self.library = IndexLibrary(self)
-        self.reports = ReportCatalog(self)
+        self.index = IndexContext(store, base_collection, encoder_factory, self.settings)
+        self.library = IndexLibrary(self.index)
+        self.reports = ReportCatalog(self.index)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchService:
@@ -106,67 +101,48 @@ class SearchService:
 
     def close(self) -> None:
         """Release the store's client (Milvus Lite frees its data file for other processes)."""
-        close = getattr(self.store, "close", None)
-        if close is not None:
-            close()
+        self.store.close()
 
     # -- encoders ----------------------------------------------------------------------
 
     def indexed_encoders(self) -> list[str]:
         """Encoder names that have a collection under the base name."""
-        prefix = f"{self.base_collection}_"
-        names = []
-        for coll in self.store.list_collections():
-            info = self.store.collection_info(coll) if coll.startswith(prefix) else None
-            if info is not None and collection_name(self.base_collection, info.encoder) == coll:
-                names.append(info.encoder)
-        return sorted(names)
+        return self.index.indexed_encoders()
 
     def available_encoders(self) -> list[str]:
-        """Encoders that can be used to index: the teacher, distilled models on disk, and
-        whatever is already indexed."""
-        models = self.settings.models_dir
-        names = {TEACHER, *self.indexed_encoders()}
-        names.update(n for n in (STUDENT, STUDENT_INT8) if (models / n).is_dir())
-        return sorted(names)
+        """Encoders that can be used to index (see :class:`IndexContext`)."""
+        return self.index.available_encoders()
 
     def missing_encoders(self) -> dict[str, str]:
         """Registry encoders that cannot be searched yet, with what to do about it."""
-        indexed, models = set(self.indexed_encoders()), self.settings.models_dir
-        missing = {}
-        for name in (STUDENT, TEACHER, STUDENT_INT8):
-            if name in indexed:
-                continue
-            if name == TEACHER or (models / name).is_dir():
-                missing[name] = f"not indexed (distilsearch index PATH --encoder {name})"
-            else:
-                missing[name] = f"no model at {models / name} yet (distilsearch distill)"
-        return missing
+        return self.index.missing_encoders()
 
     def encoder(self, name: str) -> Encoder:
         """The encoder registered as ``name``, loaded on first use."""
-        with self._lock:
-            if name not in self._encoders:
-                try:
-                    self._encoders[name] = self._encoder_factory(name)
-                except ModelNotFoundError as exc:
-                    raise EncoderUnavailableError(str(exc)) from exc
-                except (OSError, ValueError) as exc:
-                    raise EncoderUnavailableError(f"cannot load encoder {name!r}: {exc}") from exc
-            return self._encoders[name]
+        return self.index.encoder(name)
 
-    def retriever(self, encoder: str) -> Retriever:
-        """The retriever for ``encoder``, built on first use."""
-        with self._lock:
-            if encoder not in self._retrievers:
-                coll = collection_name(self.base_collection, encoder)
-                if self.store.collection_info(coll) is None:
-                    raise NotIndexedError(
-                        f"nothing is indexed for encoder {encoder!r} (collection {coll!r}); "
-                        f"run `distilsearch index PATH --encoder {encoder}`"
-                    )
-                self._retrievers[encoder] = Retriever(self.encoder(encoder), self.store, coll)
-            return self._retrievers[encoder]
+    def retriever(self, encoder: str, query_encoder: str | None = None) -> Retriever:
+        """The retriever over ``encoder``'s collection, queries encoded by ``query_encoder``
+        (default: ``encoder``; another must be its teacher), built on first use."""
+        return self.index.retriever(encoder, query_encoder)
+
+    def query_encoders(self, encoder: str) -> list[str]:
+        """Who may encode queries for ``encoder``'s documents: itself, then its teacher."""
+        return self.index.query_encoders(encoder)
+
+    def mode_support(self, encoder: str) -> ModeSupport:
+        """Which search modes ``encoder``'s collection serves: all three, or dense only on a
+        collection built before full text (its ``note`` names the rebuild command)."""
+        full_text = self.index.full_text(encoder)
+        return ModeSupport(encoder, self.index.collection(encoder), full_text)
+
+    def agreement(self, encoder: str) -> str | None:
+        """How well ``encoder`` (a distilled student) agrees with its teacher on the user's
+        documents, as recorded by ``distill`` (:mod:`.agreement_note`); None if unknown."""
+        try:
+            return agreement_note(self.encoder(encoder))
+        except EncoderUnavailableError:
+            return None
 
     def stats(self) -> list[CollectionStats]:
         """Chunks, files and disk bytes per indexed encoder."""
@@ -181,31 +157,48 @@ class SearchService:
         top_k: int = 10,
         filters: Filters | None = None,
         highlight: bool = False,
+        query_encoder: str | None = None,
+        mode: Mode = "dense",
+        fusion: Fusion | None = None,
     ) -> SearchResult:
         """Top ``top_k`` hits; ``ValueError`` on bad input, ``NotIndexedError`` if not indexed.
 
-        With ``highlight``, each hit's sentences are scored against the query with the
-        same encoder and the best two marked (timed separately as ``highlight_ms``).
+        ``encoder``'s collection is searched with the query encoded by ``query_encoder``
+        (default: ``encoder``; teacher-query mode: the teacher ``encoder`` was distilled
+        from, else ``QueryEncoderMismatchError``). ``mode``: ``dense``, ``keyword`` (BM25,
+        nothing encoded) or ``hybrid`` (both, fused per ``fusion``, default RRF k=60);
+        keyword and hybrid raise ``FullTextUnavailableError`` on a collection built
+        before full text (see :meth:`mode_support`). With ``highlight``, see
+        :meth:`highlight` (timed separately as ``highlight_ms``).
         """
-        retriever = self.retriever(encoder)
-        result = retriever.search(query, top_k, filters)
+        fused = fusion_for(mode, fusion)  # ValueError on an unknown mode
+        retriever = self.retriever(encoder, query_encoder)
+        found = retriever.search(query, top_k, filters, mode, fused or Fusion())
         plain = SearchResult(
             query=query,
             encoder=encoder,
             collection=retriever.collection,
-            hits=result.hits,
-            encode_ms=result.encode_ms,
-            search_ms=result.search_ms,
+            hits=found.hits,
+            encode_ms=found.encode_ms,
+            search_ms=found.search_ms,
+            query_encoder=None if query_encoder in (None, encoder) else query_encoder,
+            mode=mode,
+            fusion=fused,
         )
         return self.highlight(plain) if highlight else plain
 
     def highlight(self, result: SearchResult) -> SearchResult:
-        """``result`` with each hit's best-matching sentences marked (see :mod:`.text`)."""
+        """``result`` with each hit's best-matching sentences marked (see :mod:`.text`):
+        scored by the query's encoder in dense and hybrid mode; in keyword and hybrid
+        mode the words the query's terms match are marked too."""
         if not result.hits:
             return result
         t0 = time.perf_counter()
-        encoder = self.retriever(result.encoder).encoder
-        marked = highlight_texts(result.query, [h.text for h in result.hits], encoder)
+        encoder = None
+        if result.mode != "keyword":
+            encoder = self.retriever(result.encoder, result.query_encoder).query_encoder
+        texts, terms = [h.text for h in result.hits], result.mode != "dense"
+        marked = highlight_texts(result.query, texts, encoder, terms=terms)
         highlights = {hit.id: h for hit, h in zip(result.hits, marked, strict=True)}
         return replace(
             result, highlights=highlights, highlight_ms=(time.perf_counter() - t0) * 1000
@@ -219,48 +212,35 @@ class SearchService:
         top_k: int = 10,
         filters: Filters | None = None,
         embeddings: bool = True,
+        *,
+        candidate_query_encoder: str | None = None,
+        reference_query_encoder: str | None = None,
+        candidate_mode: Mode = "dense",
+        reference_mode: Mode = "dense",
+        fusion: Fusion | None = None,
     ) -> Comparison:
         """One query through ``candidate`` and ``reference``, joined by chunk id.
 
-        Scores of chunks outside one side's top k come from that side's own collection
-        (a search restricted to the chunks' content hashes); with ``embeddings`` and
-        equal dimensions, every row also gets the cosine between the chunk's two
-        embeddings (the chunk texts are encoded by both encoders for that).
+        Each side may have its queries encoded by another encoder (teacher-query mode,
+        see :meth:`search`), so ``student`` can face ``student docs + teacher queries``,
+        and each side searches in its own mode (a hybrid side fuses per ``fusion``), so
+        one encoder can face itself dense against hybrid. Each side's cos(query, chunk)
+        for chunks it did not rank comes from its own collection
+        (:func:`~search_app.compare.query_scores`); with ``embeddings``, every row also
+        gets the cosine between the chunk's two document embeddings (see
+        :func:`~search_app.compare.embedding_cosines`).
         """
-        if candidate == reference:
-            raise ValueError("pick two different encoders to compare")
-        cand = self.search(query, candidate, top_k, filters)
-        ref = self.search(query, reference, top_k, filters)
-        union = {h.id: h for h in [*ref.hits, *cand.hits]}
-        cand_scores = self._scores(query, candidate, cand.hits, union)
-        ref_scores = self._scores(query, reference, ref.hits, union)
-        cosines, note = None, ""
-        c_enc, r_enc = self.encoder(candidate), self.encoder(reference)
-        if embeddings and union and c_enc.dim == r_enc.dim:
-            texts = [h.text for h in union.values()]
-            a, b = c_enc.encode_documents(texts), r_enc.encode_documents(texts)  # (n, dim)
-            cosines = dict(zip(union, np.einsum("ij,ij->i", a, b).tolist(), strict=True))
-        elif embeddings and c_enc.dim != r_enc.dim:
-            note = f"embedding cosine needs equal dimensions ({c_enc.dim} vs {r_enc.dim})"
-        rows = join_hits(cand, ref, cand_scores, ref_scores, cosines)
-        return Comparison(query, top_k, cand, ref, rows, note)
-
-    def _scores(
-        self, query: str, encoder: str, own: list[Hit], union: dict[str, Hit]
-    ) -> dict[str, float]:
-        """cosine(query, chunk) under ``encoder`` for every chunk in ``union``."""
-        scores = {h.id: h.score for h in own}
-        missing = [h for i, h in union.items() if i not in scores]
-        if not missing:
-            return scores
-        retriever = self.retriever(encoder)
-        hashes = sorted({text_hash(h.text) for h in missing})
-        vector = retriever.encoder.encode_queries([query])  # (1, dim)
-        limit = min(MAX_TOP_K, 4 * len(missing))
-        found = self.store.search(retriever.collection, vector, limit, {"content_hash": hashes})
-        wanted = {h.id for h in missing}
-        scores.update({h.id: h.score for h in found[0] if h.id in wanted})
-        return scores
+        c_query = candidate_query_encoder or candidate
+        r_query = reference_query_encoder or reference
+        c_side = (candidate, c_query, candidate_mode, fusion_for(candidate_mode, fusion))
+        if c_side == (reference, r_query, reference_mode, fusion_for(reference_mode, fusion)):
+            raise ValueError("pick two different encoders or modes to compare")
+        cand = self.search(query, candidate, top_k, filters, query_encoder=c_query,
+                           mode=candidate_mode, fusion=fusion)  # fmt: skip
+        ref = self.search(query, reference, top_k, filters, query_encoder=r_query,
+                          mode=reference_mode, fusion=fusion)  # fmt: skip
+        sides = self.retriever(candidate, c_query), self.retriever(reference, r_query)
+        return compare_results(query, top_k, (cand, ref), sides, embeddings)
 
     @property
     def llm_configured(self) -> bool:
@@ -273,13 +253,19 @@ class SearchService:
         top_k: int = 5,
         filters: Filters | None = None,
         use_llm: bool = True,
+        query_encoder: str | None = None,
+        *,
+        mode: Mode = "dense",
+        fusion: Fusion | None = None,
     ) -> Answer:
         """Retrieve ``top_k`` chunks, then answer from them with numbered citations.
 
-        Uses the LLM endpoint when one is configured and ``use_llm``; if it fails, the
-        extractive answer is returned with a note saying so.
+        Retrieval as in :meth:`search` (``query_encoder``, ``mode`` and ``fusion``
+        included). Uses the LLM endpoint when one is configured and ``use_llm``; if it
+        fails, the extractive answer is returned with a note saying so.
         """
-        result = self.search(query, encoder, top_k, filters)
+        result = self.search(query, encoder, top_k, filters, query_encoder=query_encoder,
+                             mode=mode, fusion=fusion)  # fmt: skip
         if not result.hits:
             return Answer(
                 query, "", (), (), "none", ("Nothing was retrieved for this question.",),
@@ -295,9 +281,8 @@ class SearchService:
                 logger.warning("LLM answer failed: %s", exc)
                 notes.append(f"The LLM endpoint failed ({exc}); showing the extractive answer.")
         if answer is None:
-            answer = ExtractiveGenerator(self.retriever(encoder).encoder).generate(
-                query, result.hits
-            )
+            sentences = self.retriever(encoder, query_encoder).query_encoder
+            answer = ExtractiveGenerator(sentences).generate(query, result.hits)
         return replace(
             answer,
             notes=(*notes, *answer.notes),

@@ -1,14 +1,23 @@
-"""Sentences of retrieved text, and which of them best match a query (no Streamlit here)."""
+"""Sentences of retrieved text, which of them best match a query, and which of their
+words the query's terms match (no Streamlit here).
+
+Words match as keyword search matches them: both sides go through the analysis the
+in-memory store uses to reproduce Milvus's ``english`` analyzer
+(:func:`indexer.stores.bm25.analyze`: lower-cased, Snowball-stemmed, stop words
+dropped), so ``Filters`` in a chunk is marked for the query ``filter``.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
-from indexer.encoders import Encoder
+from encoders import Encoder
+from indexer.stores.bm25 import analyze
 
 _BLOCKS = re.compile(r"\n\s*\n")
 #: Decoration: reST/Markdown rules and title under/overlines (``=====``, ``----``), also
@@ -18,6 +27,10 @@ _RULE = re.compile(r"^[ \t]*([=\-~^*#+_`.:'\"])\1{2,}[ \t]*$|([=\-~^#+_])\2{3,}"
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[`*]?[A-Z0-9])")
 MAX_SENTENCES_PER_TEXT = 60
 MAX_SENTENCE_CHARS = 600
+#: A run of letters and digits: the analyzer's words (``foo_bar`` is two).
+_WORD = re.compile(r"[^\W_]+")
+#: A word's character span in its sentence, ``(start, end)``.
+Span = tuple[int, int]
 
 
 def collapse_whitespace(text: str) -> str:
@@ -44,36 +57,83 @@ def split_sentences(text: str, limit: int = MAX_SENTENCES_PER_TEXT) -> list[str]
 
 @dataclass(frozen=True)
 class Highlight:
-    """A text as sentences with their query similarity; ``best`` indexes the top ones."""
+    """A text as sentences with their query similarity; ``best`` indexes the top ones.
+
+    ``matches`` holds, per sentence, the spans of the words the query's terms match
+    (empty when terms were not asked for).
+    """
 
     sentences: tuple[str, ...]
     scores: tuple[float, ...]
     best: frozenset[int]
+    matches: tuple[tuple[Span, ...], ...] = ()
+
+    def spans(self, sentence: int) -> tuple[Span, ...]:
+        """The matched words' spans in sentence ``sentence`` (none when not computed)."""
+        return self.matches[sentence] if sentence < len(self.matches) else ()
+
+    @property
+    def marked(self) -> bool:
+        """Whether anything is marked: a best sentence or a matched word."""
+        return bool(self.best) or any(self.matches)
 
 
 def highlight_texts(
-    query: str, texts: Sequence[str], encoder: Encoder, per_text: int = 2, relative: float = 0.75
+    query: str,
+    texts: Sequence[str],
+    encoder: Encoder | None,
+    per_text: int = 2,
+    relative: float = 0.75,
+    terms: bool = False,
 ) -> list[Highlight]:
     """Split each text into sentences and mark its ``per_text`` most query-like ones.
 
     Similarity is the cosine under ``encoder`` (one batch for all sentences). Marked
     sentences score above 0 and at least ``relative`` × the text's best score. A text
     with a single sentence gets nothing marked: emphasising all of it says nothing.
+    Without an ``encoder`` (keyword search encodes nothing) no sentence is scored. With
+    ``terms``, the words the query's terms match are found too (:func:`term_spans`).
     """
     split = [split_sentences(text) for text in texts]
     flat = [s for sentences in split for s in sentences]
-    if not flat:
-        return [Highlight((), (), frozenset()) for _ in texts]
-    query_vec = encoder.encode_queries([query])[0]  # (dim,)
-    scores = encoder.encode_documents(flat) @ query_vec  # (n_sentences,)
+    scores = np.zeros(len(flat))
+    if flat and encoder is not None:
+        query_vec = encoder.encode_queries([query])[0]  # (dim,)
+        scores = encoder.encode_documents(flat) @ query_vec  # (n_sentences,)
+    wanted = query_terms(query) if terms else frozenset()
     out, start = [], 0
     for sentences in split:
         own = np.asarray(scores[start : start + len(sentences)], dtype=np.float64)
         start += len(sentences)
-        best: frozenset[int] = frozenset()
-        if len(sentences) > 1 and own.max() > 0:
-            floor = relative * own.max()
-            top = np.argsort(-own, kind="stable")[:per_text]
-            best = frozenset(int(i) for i in top if own[i] >= floor)
-        out.append(Highlight(tuple(sentences), tuple(float(s) for s in own), best))
+        matches = tuple(term_spans(s, wanted) for s in sentences) if terms else ()
+        best = _best(own, per_text, relative)
+        out.append(Highlight(tuple(sentences), tuple(float(s) for s in own), best, matches))
     return out
+
+
+def _best(scores: np.ndarray, per_text: int, relative: float) -> frozenset[int]:
+    """Indices of the top ``per_text`` scores above 0 and ``relative`` × the best."""
+    if len(scores) <= 1 or scores.max() <= 0:
+        return frozenset()
+    floor = relative * scores.max()
+    top = np.argsort(-scores, kind="stable")[:per_text]
+    return frozenset(int(i) for i in top if scores[i] >= floor)
+
+
+def query_terms(query: str) -> frozenset[str]:
+    """The terms keyword search looks for: the query analysed like the stored text."""
+    return frozenset(analyze(query))
+
+
+@lru_cache(maxsize=65536)
+def _term(word: str) -> str | None:
+    """One word's analysed term (None for a stop word)."""
+    analysed = analyze(word)
+    return analysed[0] if len(analysed) == 1 else None
+
+
+def term_spans(text: str, terms: frozenset[str]) -> tuple[Span, ...]:
+    """``(start, end)`` of every word in ``text`` whose analysed term is in ``terms``."""
+    if not terms:
+        return ()
+    return tuple(m.span() for m in _WORD.finditer(text) if _term(m.group()) in terms)

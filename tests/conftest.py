@@ -13,10 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.settings import Settings, load_settings
-
-REPO = Path(__file__).resolve().parent.parent
-SCIFACT = REPO.parent / "shared" / "data" / "scifact"
+from core.settings import Settings, load_settings
 
 
 @pytest.fixture
@@ -34,6 +31,6 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def teacher():
     """The real packaged all-MiniLM-L6-v2, loaded once per test session."""
-    from indexer.encoders import build_encoder
+    from encoders import build_encoder
 
     return build_encoder("teacher", load_settings({"DISTILSEARCH_THREADS": "2"}))

@@ -1,20 +1,32 @@
 """Vector stores behind one protocol: Milvus (Lite file or server URI) and in-memory."""
 
 from indexer.stores.base import (
+    MAX_TOP_K,
     CollectionInfo,
     CollectionMismatchError,
     Filters,
+    FullTextUnavailableError,
     StoreUnavailableError,
     VectorStore,
 )
+from indexer.stores.fusion import Fusion
+from indexer.stores.lite_server import die_with_parent, running_lite_server, server_command
+from indexer.stores.memory import InMemoryStore
 
 __all__ = [
+    "MAX_TOP_K",
     "CollectionInfo",
     "CollectionMismatchError",
     "Filters",
+    "FullTextUnavailableError",
+    "Fusion",
+    "InMemoryStore",
     "StoreUnavailableError",
     "VectorStore",
+    "die_with_parent",
     "open_store",
+    "running_lite_server",
+    "server_command",
 ]
 
 

@@ -1,14 +1,15 @@
-"""The ``VectorStore`` protocol, collection metadata, and filter validation."""
+"""The ``VectorStore`` protocol, collection metadata, and filter and query validation."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from indexer.stores.fusion import DEFAULT_FUSION, Fusion
 from indexer.types import FILTERABLE_FIELDS, Chunk, Hit
 
 #: Field -> one value or a list of values (OR). Only ``FILTERABLE_FIELDS`` are allowed.
@@ -18,6 +19,8 @@ INT_FIELDS = frozenset({"page"})
 MAX_FILTER_VALUES = 256
 MAX_FILTER_VALUE_CHARS = 4096
 MAX_TOP_K = 1000
+#: The longest keyword query a store accepts (UTF-8 bytes; Milvus's VARCHAR limit).
+MAX_QUERY_TEXT_BYTES = 65535
 
 
 class StoreUnavailableError(RuntimeError):
@@ -26,6 +29,21 @@ class StoreUnavailableError(RuntimeError):
 
 class CollectionMismatchError(RuntimeError):
     """A collection was built with another encoder than the one querying it."""
+
+
+class FullTextUnavailableError(RuntimeError):
+    """Keyword or hybrid search on a collection built before it had a BM25 field."""
+
+    def __init__(self, collection: str, location: str) -> None:
+        super().__init__(
+            f"collection {collection!r} at {location} was built before keyword search "
+            "existed: it has no full-text (BM25) field, so keyword and hybrid search cannot "
+            "run on it (dense search still works). Rebuild it with "
+            "`distilsearch index PATH --rebuild`, PATH being the folders it was indexed "
+            "from: the collection is dropped and built again from those files, which are "
+            "the only source of its chunks, so nothing is lost."
+        )
+        self.collection = collection
 
 
 @dataclass(frozen=True)
@@ -65,6 +83,26 @@ class CollectionInfo:
 class VectorStore(Protocol):
     """Chunk records with one vector each, grouped in named collections."""
 
+    #: True when the data lives in a Milvus server rather than a local file or memory.
+    is_server: bool
+
+    @property
+    def location(self) -> str:
+        """Where the data lives (a server URI, a file path, ``memory``), for messages."""
+        ...
+
+    def disk_bytes(self) -> int | None:
+        """Bytes the store's local file takes; None when its storage is not a local file."""
+        ...
+
+    def texts(self, name: str) -> Iterator[tuple[str, str]]:
+        """Every stored ``(id, text)`` of ``name`` (training text for distillation)."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection (and, for a Lite file, its lock)."""
+        ...
+
     def ensure_collection(self, name: str, info: CollectionInfo) -> None:
         """Create ``name`` for ``info``'s encoder, or check an existing one matches it."""
         ...
@@ -87,6 +125,33 @@ class VectorStore(Protocol):
         self, name: str, vectors: np.ndarray, top_k: int, filters: Filters | None = None
     ) -> list[list[Hit]]:
         """Nearest chunks for each query row of ``vectors`` ``(q, dim)``, best first."""
+        ...
+
+    def has_full_text(self, name: str) -> bool:
+        """True when ``name`` can answer keyword and hybrid searches (it has a BM25 field);
+        False for a collection built before that field existed (``KeyError`` if missing)."""
+        ...
+
+    def search_text(
+        self, name: str, queries: Sequence[str], top_k: int, filters: Filters | None = None
+    ) -> list[list[Hit]]:
+        """BM25 keyword search, best first, ``Hit.score`` = BM25 score. Only chunks sharing
+        an analysed term with the query are returned, so a list may be short or empty.
+        Raises :class:`FullTextUnavailableError` on a collection without a BM25 field."""
+        ...
+
+    def search_hybrid(
+        self,
+        name: str,
+        vectors: np.ndarray,
+        queries: Sequence[str],
+        top_k: int,
+        filters: Filters | None = None,
+        fusion: Fusion = DEFAULT_FUSION,
+    ) -> list[list[Hit]]:
+        """Dense rows of ``vectors`` ``(q, dim)`` and keyword ``queries`` (one each), fused
+        per :class:`Fusion` over each side's best ``candidate_depth(top_k)``; ``Hit.score``
+        is the fused score. Raises :class:`FullTextUnavailableError` like ``search_text``."""
         ...
 
     def ids(self, name: str, filters: Filters | None = None) -> set[str]:
@@ -151,3 +216,19 @@ def check_vectors(vectors: np.ndarray, dim: int, what: str) -> np.ndarray:
     if not np.isfinite(array).all():
         raise ValueError(f"{what} contain NaN or infinite values")
     return np.ascontiguousarray(array)
+
+
+def check_query_texts(queries: Sequence[str], expected: int | None = None) -> list[str]:
+    """``queries`` as a list of non-blank strings within :data:`MAX_QUERY_TEXT_BYTES`;
+    ``ValueError`` otherwise, or when there are not ``expected`` of them."""
+    if isinstance(queries, str) or not all(isinstance(q, str) for q in queries):
+        raise ValueError("keyword queries must be a list of strings")
+    texts = list(queries)
+    if expected is not None and len(texts) != expected:
+        raise ValueError(f"{len(texts)} keyword queries for {expected} query vectors")
+    for text in texts:
+        if not text.strip():
+            raise ValueError("keyword query is empty")
+        if len(text.encode("utf-8", errors="replace")) > MAX_QUERY_TEXT_BYTES:
+            raise ValueError(f"keyword query is longer than {MAX_QUERY_TEXT_BYTES} bytes")
+    return texts

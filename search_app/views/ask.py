@@ -8,14 +8,16 @@ import streamlit as st
 
 from search_app.components import (
     attempt,
-    default_index,
     escape_markdown,
     filter_inputs,
     hit_header,
     indexed_or_stop,
     require_service,
     short_source,
+    system_choices,
+    system_select,
 )
+from search_app.mode_widgets import default_mode_caption, fusion_inputs, mode_select, offered_modes
 from search_app.rag import Answer
 
 _ESCAPED_CITE = re.compile(r"\\\[(\d{1,3})\\\]")
@@ -28,6 +30,7 @@ st.caption(
 
 service = require_service()
 encoders = indexed_or_stop(service)
+modes = offered_modes(service, encoders)
 
 
 def linked(answer: Answer) -> str:
@@ -71,10 +74,13 @@ def render(answer: Answer) -> None:
 with st.form("ask"):
     question = st.text_input("Question", placeholder="How do I register a template filter?")
     c1, c2 = st.columns(2)
-    encoder = c1.selectbox(
-        "Retrieve with", encoders, index=default_index(encoders, [service.settings.encoder])
+    encoder, query_encoder = system_select(
+        c1, "Retrieve with", system_choices(service, encoders), [service.settings.encoder]
     )
     top_k = c2.slider("Chunks to read", min_value=1, max_value=20, value=5)
+    mode = mode_select(modes, service.settings.search_mode, key="ask")
+    default_mode_caption(service)
+    fusion = fusion_inputs(modes, key="ask")
     use_llm = False
     if service.llm_configured:
         name = escape_markdown(service.llm.name if service.llm else "")
@@ -91,6 +97,10 @@ if submitted and not question.strip():
     st.warning("Type a question first.")
 elif submitted:
     with st.spinner("Reading the retrieved chunks…"):
-        answer = attempt(lambda: service.answer(question, encoder, top_k, filters, use_llm))
+        answer = attempt(
+            lambda: service.answer(
+                question, encoder, top_k, filters, use_llm, query_encoder, mode=mode, fusion=fusion
+            )
+        )
     if answer is not None:
         render(answer)

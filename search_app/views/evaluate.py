@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from search_app.components import attempt, escape_markdown, require_service
-from search_app.reports import LoadedReport, read_query_texts
+from evaluation import EvalReport, read_queries
+from search_app.components import attempt, escape_markdown, require_service, write_key
 
 st.title("Evaluate")
 st.caption(
@@ -18,7 +18,7 @@ st.caption(
 service = require_service()
 
 
-def drill_down(report: LoadedReport, key: str) -> None:
+def drill_down(report: EvalReport, key: str) -> None:
     st.markdown("#### Per query")
     systems, metrics = list(report.systems), report.metric_names()
     if len(systems) < 2 or not metrics:
@@ -40,7 +40,7 @@ def drill_down(report: LoadedReport, key: str) -> None:
     dataset_dir = st.text_input(
         "BEIR folder with queries.jsonl (optional, to show query texts)", key=f"{key}_data"
     )
-    texts = read_query_texts(Path(dataset_dir)) if dataset_dir.strip() else {}
+    texts = read_queries(Path(dataset_dir)) if dataset_dir.strip() else {}
     deltas = report.per_query(system, reference, metric)
     scored = [d for d in deltas if d.diff is not None]
     losses = sum(1 for d in scored if d.diff < 0)
@@ -70,7 +70,7 @@ def drill_down(report: LoadedReport, key: str) -> None:
         )
 
 
-def render_report(report: LoadedReport, key: str) -> None:
+def render_report(report: EvalReport, key: str) -> None:
     st.subheader(escape_markdown(f"{report.dataset} ({report.split}) · created {report.created}"))
     st.caption(escape_markdown(str(report.folder)))
     for problem in report.problems:
@@ -87,12 +87,42 @@ def render_report(report: LoadedReport, key: str) -> None:
         st.dataframe(report.fidelity_rows(), hide_index=True, width="stretch")
     if report.significance:
         st.markdown("#### Paired significance")
-        st.dataframe(report.significance, hide_index=True, width="stretch")
+        st.dataframe(report.significance_rows(), hide_index=True, width="stretch")
     if report.plots:
         columns = st.columns(min(3, len(report.plots)))
         for i, plot in enumerate(report.plots):
             columns[i % len(columns)].image(str(plot), caption=plot.name)
     drill_down(report, key)
+
+
+def run_section(write: str) -> None:
+    """The small-evaluation form; ``write`` is the key that unlocked writes."""
+    indexable = attempt(service.available_encoders) or []
+    with st.form("run_eval"):
+        dataset_dir = st.text_input("BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
+        chosen = st.multiselect(
+            "Encoders", indexable, default=[e for e in ("student", "teacher") if e in indexable]
+        )
+        c1, c2, c3 = st.columns(3)
+        max_queries = c1.number_input("Queries", min_value=1, max_value=1000, value=30)
+        max_docs = c2.number_input("Documents", min_value=10, max_value=100_000, value=300)
+        split = c3.text_input("Split", value="test")
+        run = st.form_submit_button("Run", type="primary")
+    if run and not dataset_dir.strip():
+        st.warning("Name a BEIR folder first.")
+    elif run:
+        with st.spinner("Indexing the sample and running the queries…"):
+            out = attempt(
+                lambda: service.reports.run_small(
+                    Path(dataset_dir.strip()), chosen, int(max_queries), int(max_docs),
+                    split.strip() or "test", key=write,
+                )
+            )  # fmt: skip
+        if out is not None:
+            st.success(f"Report written to {escape_markdown(str(out))}")
+            loaded = attempt(lambda: service.reports.load(out))
+            if loaded is not None:
+                render_report(loaded, "run")
 
 
 open_tab, run_tab = st.tabs(["Open a report", "Run a small evaluation"])
@@ -113,37 +143,8 @@ with open_tab:
         if report is not None:
             render_report(report, "open")
 
+
 with run_tab:
-    problem = service.reports.runner_problem()
-    if problem:
-        st.info(escape_markdown(problem))
-    else:
-        indexable = attempt(service.available_encoders) or []
-        with st.form("run_eval"):
-            dataset_dir = st.text_input("BEIR folder (corpus.jsonl, queries.jsonl, qrels/)")
-            chosen = st.multiselect(
-                "Encoders", indexable, default=[e for e in ("student", "teacher") if e in indexable]
-            )
-            c1, c2, c3 = st.columns(3)
-            max_queries = c1.number_input("Queries", min_value=1, max_value=1000, value=30)
-            max_docs = c2.number_input("Documents", min_value=10, max_value=100_000, value=300)
-            split = c3.text_input("Split", value="test")
-            run = st.form_submit_button("Run", type="primary")
-        if run and not dataset_dir.strip():
-            st.warning("Name a BEIR folder first.")
-        elif run:
-            with st.spinner("Indexing the sample and running the queries…"):
-                out = attempt(
-                    lambda: service.reports.run_small(
-                        Path(dataset_dir.strip()),
-                        chosen,
-                        int(max_queries),
-                        int(max_docs),
-                        split.strip() or "test",
-                    )
-                )
-            if out is not None:
-                st.success(f"Report written to {escape_markdown(str(out))}")
-                loaded = attempt(lambda: service.reports.load(out))
-                if loaded is not None:
-                    render_report(loaded, "run")
+    unlocked = write_key(service, "evaluation runs")
+    if unlocked is not None:
+        run_section(unlocked)

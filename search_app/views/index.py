@@ -13,6 +13,7 @@ from search_app.components import (
     format_bytes,
     require_service,
     short_source,
+    write_key,
 )
 from search_app.library import supported_suffixes
 from search_app.results import IndexOverview, UploadReport
@@ -67,7 +68,9 @@ def render_upload(report: UploadReport) -> None:
     )  # fmt: skip
 
 
-def index_with_progress(uploads: list[tuple[str, bytes]], encoders: list[str]) -> UploadReport:
+def index_with_progress(
+    uploads: list[tuple[str, bytes]], encoders: list[str], key: str
+) -> UploadReport:
     """Index in a worker thread; this (script) thread draws its progress events.
 
     The indexer may report progress from its own threads, where Streamlit calls fail.
@@ -80,6 +83,7 @@ def index_with_progress(uploads: list[tuple[str, bytes]], encoders: list[str]) -
             uploads,
             encoders,
             lambda done, total, what: events.put((done, total, what)),
+            key=key,
         )
         try:
             while not (future.done() and events.empty()):
@@ -94,35 +98,38 @@ def index_with_progress(uploads: list[tuple[str, bytes]], encoders: list[str]) -
         return future.result()
 
 
-st.subheader("Add documents")
-suffixes = sorted(s.lstrip(".") for s in supported_suffixes())
-available = attempt(service.available_encoders) or []
-indexed = attempt(service.indexed_encoders) or []
-with st.form("upload", clear_on_submit=True):
-    files = st.file_uploader(
-        "Files",
-        type=suffixes,
-        accept_multiple_files=True,
-        help=f"Up to {service.settings.max_upload_mb} MB each. A file with the name of an "
-        "earlier upload replaces its chunks.",
-    )
-    wanted = indexed or [service.settings.encoder]
-    chosen = st.multiselect("Index with", available, default=[e for e in wanted if e in available])
-    upload = st.form_submit_button("Upload and index", type="primary")
+def upload_section(key: str) -> None:
+    st.subheader("Add documents")
+    suffixes = sorted(s.lstrip(".") for s in supported_suffixes())
+    available = attempt(service.available_encoders) or []
+    indexed = attempt(service.indexed_encoders) or []
+    with st.form("upload", clear_on_submit=True):
+        files = st.file_uploader(
+            "Files",
+            type=suffixes,
+            accept_multiple_files=True,
+            help=f"Up to {service.settings.max_upload_mb} MB each. A file with the name of an "
+            "earlier upload replaces its chunks.",
+        )
+        wanted = indexed or [service.settings.encoder]
+        default = [e for e in wanted if e in available]
+        chosen = st.multiselect("Index with", available, default=default)
+        upload = st.form_submit_button("Upload and index", type="primary")
+    if upload and not files:
+        st.warning("Choose one or more files first.")
+    elif upload:
+        uploads = [(f.name, f.getvalue()) for f in files]
+        report = attempt(lambda: index_with_progress(uploads, chosen, key))
+        if report is not None:
+            render_upload(report)
 
-if upload and not files:
-    st.warning("Choose one or more files first.")
-elif upload:
-    report = attempt(lambda: index_with_progress([(f.name, f.getvalue()) for f in files], chosen))
-    if report is not None:
-        render_upload(report)
 
-st.subheader("Delete a source")
-overview = attempt(lambda: service.library.overview(wait=LIST_WAIT_S))
-sources = sorted(overview.sources) if overview else []
-if not sources:
-    st.caption("No sources to delete.")
-else:
+def delete_section(key: str, overview: IndexOverview | None) -> IndexOverview | None:
+    st.subheader("Delete a source")
+    sources = sorted(overview.sources) if overview else []
+    if not sources:
+        st.caption("No sources to delete.")
+        return overview
     with st.form("delete"):
         source = st.selectbox("Source", sources, format_func=short_source)
         confirm = st.checkbox("Yes, delete every chunk of this source from every encoder")
@@ -130,11 +137,20 @@ else:
     if delete and not confirm:
         st.warning("Tick the confirmation box first.")
     elif delete:
-        deleted = attempt(lambda: service.library.delete_source(source))
+        deleted = attempt(lambda: service.library.delete_source(source, key=key))
         if deleted is not None:
             counts = ", ".join(f"{n} from {escape_markdown(e)}" for e, n in deleted.items())
             st.success(f"Deleted {escape_markdown(short_source(source))}: {counts or 'nothing'}")
-            overview = attempt(lambda: service.library.overview(wait=LIST_WAIT_S))
+            return attempt(lambda: service.library.overview(wait=LIST_WAIT_S))
+    return overview
+
+
+key = write_key(service, "uploads or deletes")
+if key is not None:
+    upload_section(key)
+overview = attempt(lambda: service.library.overview(wait=LIST_WAIT_S))
+if key is not None:
+    overview = delete_section(key, overview)
 
 with stats_box:
     if overview is not None:

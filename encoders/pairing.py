@@ -1,0 +1,116 @@
+"""Teacher-query mode: which encoder may encode queries for another encoder's documents.
+
+A distilled student's cosine loss keeps its document vectors in its teacher's space, so
+the teacher's query vectors can search the student's collection ("student docs +
+teacher queries"). That holds only for the teacher the student was distilled from:
+the student's model folder has ``distill_meta.json`` (written by ``distill/export.py``,
+copied into the int8 export) whose ``teacher_fingerprint`` names the teacher's weight
+fingerprint (:func:`encoders.resolve.fingerprint`), and the query encoder's
+fingerprint must equal it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from encoders.protocol import Encoder
+
+logger = logging.getLogger(__name__)
+
+#: The export's metadata file and the key naming the teacher's weight fingerprint.
+DISTILL_META = "distill_meta.json"
+TEACHER_FINGERPRINT = "teacher_fingerprint"
+
+
+class QueryEncoderMismatchError(ValueError):
+    """The query encoder is not the teacher the document encoder was distilled from."""
+
+
+def model_dir_of(encoder: Encoder) -> Path | None:
+    """The model folder ``encoder`` was loaded from, if it has one.
+
+    Not part of the :class:`Encoder` protocol: :class:`~encoders.SentenceTransformerEncoder`
+    has ``model_dir``; encoders without a folder cannot be paired with a teacher.
+    """
+    folder = getattr(encoder, "model_dir", None)
+    return Path(folder) if folder is not None else None
+
+
+def distilled_from(encoder: Encoder) -> str | None:
+    """The teacher fingerprint that ``encoder``'s ``distill_meta.json`` names, or None.
+
+    None when it has no model folder, the folder has no metadata, it cannot be read,
+    or it names no teacher.
+    """
+    folder = model_dir_of(encoder)
+    if folder is None:
+        return None
+    try:
+        return _teacher_fingerprint(folder)
+    except QueryEncoderMismatchError:
+        return None
+
+
+def _teacher_fingerprint(model_dir: Path) -> str:
+    """The ``teacher_fingerprint`` in ``model_dir``'s metadata; the error says what is wrong."""
+    path = model_dir / DISTILL_META
+    if not path.is_file():
+        raise QueryEncoderMismatchError(
+            f"{model_dir} has no {DISTILL_META}, so nothing says which teacher it was "
+            "distilled from; only a student exported by `distilsearch distill` can be "
+            "searched with its teacher's queries"
+        )
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise QueryEncoderMismatchError(f"cannot read {path}: {exc}") from exc
+    value = meta.get(TEACHER_FINGERPRINT) if isinstance(meta, dict) else None
+    if not isinstance(value, str) or not value:
+        raise QueryEncoderMismatchError(f"{path} names no {TEACHER_FINGERPRINT}")
+    return value
+
+
+def check_query_encoder(document_encoder_dir: Path, query_encoder: Encoder) -> None:
+    """Raise :class:`QueryEncoderMismatchError` unless ``query_encoder`` is the teacher
+    that the model at ``document_encoder_dir`` was distilled from (by weight fingerprint).
+    """
+    expected = _teacher_fingerprint(Path(document_encoder_dir))
+    if query_encoder.fingerprint != expected:
+        raise QueryEncoderMismatchError(
+            f"query encoder {query_encoder.name!r} (fingerprint {query_encoder.fingerprint}) "
+            f"is not the teacher that {document_encoder_dir} was distilled from (teacher "
+            f"fingerprint {expected} in its {DISTILL_META}); its queries would not share "
+            "the documents' vector space"
+        )
+
+
+def check_pairing(document_encoder: Encoder, query_encoder: Encoder) -> None:
+    """Raise :class:`QueryEncoderMismatchError` unless ``query_encoder`` may encode
+    queries against vectors built by ``document_encoder``.
+
+    The same weights always may. Otherwise the document encoder needs a model folder
+    (``model_dir``, as :class:`~encoders.SentenceTransformerEncoder` has) whose metadata
+    names ``query_encoder`` as its teacher, and both must have the same dimension.
+    """
+    if query_encoder.fingerprint == document_encoder.fingerprint:
+        return
+    model_dir = model_dir_of(document_encoder)
+    if model_dir is None:
+        raise QueryEncoderMismatchError(
+            f"document encoder {document_encoder.name!r} has no model folder, so nothing "
+            f"says {query_encoder.name!r} may encode its queries"
+        )
+    check_query_encoder(model_dir, query_encoder)
+    if query_encoder.dim != document_encoder.dim:
+        raise QueryEncoderMismatchError(
+            f"query encoder {query_encoder.name!r} has dimension {query_encoder.dim}, "
+            f"the documents' encoder {document_encoder.name!r} {document_encoder.dim}"
+        )
+    logger.info(
+        "queries for %s (distilled from %s) will be encoded by %s",
+        document_encoder.name,
+        query_encoder.fingerprint,
+        query_encoder.name,
+    )

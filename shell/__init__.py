@@ -1,0 +1,1 @@
+"""The application shell: the ``distilsearch`` command over every package below it."""

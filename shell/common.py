@@ -1,0 +1,40 @@
+"""What every ``distilsearch`` subcommand shares: exit codes, handler type, store options."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from core.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SOME_FILES_FAILED = 3
+EXIT_STORE_UNAVAILABLE = 4
+
+Handler = Callable[[argparse.Namespace, Settings], int]
+Subparsers = argparse._SubParsersAction
+
+
+def add_store_options(parser: argparse.ArgumentParser) -> None:
+    """``--encoder``, ``--collection`` and ``--milvus-uri``, overriding the environment."""
+    parser.add_argument(
+        "--encoder",
+        help="teacher | student | student-int8 | model id or path "
+        "(default: $DISTILSEARCH_ENCODER or teacher)",
+    )
+    parser.add_argument("--collection", help="base collection name (default: docs)")
+    parser.add_argument(
+        "--milvus-uri",
+        help="Milvus Lite file or http://host:19530 (default: $MILVUS_URI or <data dir>/milvus.db)",
+    )
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Environment settings with the command line's store options on top."""
+    return load_settings().with_overrides(
+        encoder=getattr(args, "encoder", None),
+        collection=getattr(args, "collection", None),
+        milvus_uri=getattr(args, "milvus_uri", None),
+    )

@@ -1,0 +1,211 @@
+"""``distilsearch distill``: train and export a student; heavy imports stay in the handler.
+
+Also runnable as ``python -m shell.distill_command ...`` (and so under ``torchrun``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from core.settings import Settings, load_settings
+from distill.config import DistillConfig, parse_layer_map
+from shell.common import Handler, Subparsers
+
+if TYPE_CHECKING:
+    from distill.run import RunOutput
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_OUT = "student"
+
+
+def register(subparsers: Subparsers, handlers: dict[str, Handler]) -> None:
+    """Add the ``distill`` subcommand."""
+    p = subparsers.add_parser(
+        "distill",
+        help="distil a smaller, faster student from a sentence-transformers teacher",
+        description="Train a student with half the teacher's layers (DistilBERT triple loss: "
+        "soft-target KD, masked LM, cosine) on corpus text, then export it (fp32 and int8) "
+        "as sentence-transformers folders. Under torchrun, trains data-parallel.",
+    )
+    add_arguments(p)
+    handlers["distill"] = run_cli
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags of ``distilsearch distill`` (and of ``python -m shell.distill_command``)."""
+    d = DistillConfig()
+    p.add_argument("--teacher", default=d.teacher, help=f"model id or path (default {d.teacher})")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="folder of documents, BEIR corpus.jsonl (or its folder), or collection:NAME",
+    )
+    p.add_argument("--out", help="output folder (default <models dir>/student)")
+    p.add_argument("--layer-map", help="teacher layers to keep, e.g. 0,2,4 (default every other)")
+    p.add_argument("--init", choices=("teacher", "random"), default=d.init)
+    p.add_argument("--max-minutes", type=float, default=d.max_minutes, help="training budget")
+    p.add_argument("--steps", type=int, help="optimiser steps (default: until --max-minutes)")
+    for term in ("ce", "mlm", "cos-token", "cos-sentence"):
+        attr = f"alpha_{term.replace('-', '_')}"
+        p.add_argument(f"--alpha-{term}", type=float, default=getattr(d, attr), help="0 = off")
+    p.add_argument("--temperature", type=float, default=d.temperature)
+    p.add_argument("--no-pseudo-queries", action="store_true", help="in-batch KD passage-passage")
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--batch-size", type=int, default=d.batch_size)
+    p.add_argument("--grad-accum", type=int, default=d.grad_accum)
+    p.add_argument("--max-seq-length", type=int, default=d.max_seq_length)
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--cache-teacher", choices=("auto", "always", "never"), default=d.cache_teacher)
+    p.add_argument("--resume", action="store_true", help="continue from <out>.ckpt/checkpoint.pt")
+    p.add_argument("--reuse", action="store_true", help="keep an existing student at --out")
+    p.add_argument("--no-int8", action="store_true", help="skip the int8 export")
+    p.add_argument(
+        "--int8-ffn-fp32",
+        action="store_true",
+        help="int8 export keeps feed-forward output projections in fp32 (closer, slower)",
+    )
+    p.add_argument(
+        "--no-agreement",
+        action="store_true",
+        help="skip the label-free agreement estimate after training (`distilsearch agreement`)",
+    )
+    p.add_argument("--threads", type=int, help="torch CPU threads (default from settings)")
+    p.add_argument("--device", help="cpu or cuda (default: cuda when available)")
+    p.add_argument("--milvus-uri", help="for --data collection:NAME")
+
+
+def config_from_args(args: argparse.Namespace) -> DistillConfig:
+    """The recipe from the command line (validated by :class:`DistillConfig`)."""
+
+    return DistillConfig(
+        teacher=args.teacher,
+        layer_map=parse_layer_map(args.layer_map) if args.layer_map else None,
+        init=args.init,
+        alpha_ce=args.alpha_ce,
+        alpha_mlm=args.alpha_mlm,
+        alpha_cos_token=args.alpha_cos_token,
+        alpha_cos_sentence=args.alpha_cos_sentence,
+        temperature=args.temperature,
+        pseudo_queries=not args.no_pseudo_queries,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        grad_accum=args.grad_accum,
+        max_seq_length=args.max_seq_length,
+        seed=args.seed,
+        steps=args.steps,
+        max_minutes=args.max_minutes,
+        cache_teacher=args.cache_teacher,
+    )
+
+
+def run_cli(args: argparse.Namespace, settings: Settings) -> int:
+    """Handler for ``distilsearch distill``; errors raise (the caller prints them)."""
+    config = config_from_args(args)  # validate before any heavy import
+    out = Path(args.out) if args.out else Path(settings.models_dir) / DEFAULT_OUT
+    return distill_student(
+        config,
+        args.data,
+        out,
+        settings,
+        DistillRun(
+            reuse=args.reuse,
+            resume=args.resume,
+            int8=not args.no_int8,
+            int8_ffn_fp32=args.int8_ffn_fp32,
+            agreement=not args.no_agreement,
+            threads=args.threads,
+            device=args.device,
+            milvus_uri=args.milvus_uri,
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DistillRun:
+    """How one distillation runs, beside the recipe in :class:`DistillConfig`."""
+
+    reuse: bool = False
+    resume: bool = False
+    int8: bool = True
+    int8_ffn_fp32: bool = False
+    agreement: bool = True
+    threads: int | None = None
+    device: str | None = None
+    milvus_uri: str | None = None
+
+
+def distill_student(
+    config: DistillConfig, data: str, out: Path, settings: Settings, run: DistillRun
+) -> int:
+    """Train and export a student at ``out`` (kept as it is when ``run.reuse`` finds one)."""
+    if run.reuse and (out / "distill_meta.json").is_file():
+        print(f"reusing the student at {out} (drop --reuse to train a new one)")
+        return 0
+    import torch
+
+    from distill import distributed
+    from distill.run import run_distillation
+    from encoders.int8 import FFN_OUTPUT
+
+    torch.set_num_threads(int(run.threads or settings.threads))
+    ctx = distributed.setup(run.device)
+    try:
+        result = run_distillation(
+            config,
+            data,
+            out,
+            resume=run.resume,
+            int8=run.int8,
+            int8_skip=(FFN_OUTPUT,) if run.int8_ffn_fp32 else (),
+            milvus_uri=run.milvus_uri or settings.milvus_uri,
+            milvus_token=settings.milvus_token,
+            ctx=ctx,
+        )
+    finally:
+        distributed.cleanup(ctx)
+    if ctx.is_main:
+        _print_result(result)
+        if run.agreement:
+            from shell.agreement_command import report_agreement
+
+            tuned = settings.with_overrides(threads=run.threads)
+            report_agreement(result, tuned, ctx.device.type, config.seed)
+    return 0
+
+
+def _print_result(result: RunOutput) -> None:
+    training = result.meta["training"]
+    print(
+        f"student {result.out}: {training['steps']} steps in {training['seconds'] / 60:.1f} "
+        f"min ({training['stopped_by']}), layers {result.meta['layer_map']}"
+    )
+    if "fidelity" in result.meta:
+        print("held-out fidelity: " + json.dumps(result.meta["fidelity"]))
+    if result.int8_out:
+        print(f"int8 student {result.int8_out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m shell.distill_command`` (what torchrun launches): ``distill``'s flags."""
+    parser = argparse.ArgumentParser(prog="distill")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        return run_cli(args, load_settings())
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"distill: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,227 @@
+"""``distilsearch index``: chunk, encode and store files or folders.
+
+``--rebuild`` drops each target collection first, then indexes the paths into it anew:
+how a collection built before full text gets the BM25 field keyword and hybrid search
+need. Without it, an existing collection that lacks the field is named in one line
+(dense search keeps working on it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.settings import Settings
+from encoders import Encoder
+from indexer.chunking import DEFAULT_OVERLAP_PCT, ChunkingConfig
+from indexer.pipeline import IndexOptions
+from indexer.report import IndexReport
+from indexer.retrieval import collection_name
+from indexer.sniff import Limits
+from indexer.stores import VectorStore
+from indexer.walk import Walk, walk_files
+from shell.common import (
+    EXIT_OK,
+    EXIT_SOME_FILES_FAILED,
+    EXIT_STORE_UNAVAILABLE,
+    EXIT_USAGE,
+    Handler,
+    Subparsers,
+    add_store_options,
+)
+
+DESCRIPTION = (
+    "Index files into Milvus. Types: txt rst md html xml json csv eml pdf docx pptx epub, "
+    "detected by content and name; others are skipped with a reason. Re-running skips "
+    "unchanged files and replaces the chunks of changed ones; a file that fails keeps its "
+    "previous chunks. Exit code 0: all files fine; 3: some failed; 4: Milvus became "
+    "unreachable (the report says what was written)."
+)
+REBUILD_HELP = (
+    "drop each target collection (one per --encoder/--encoders) and index PATHS into it "
+    "anew, with the full-text field keyword and hybrid search need (collections built "
+    "before it lack it). Only files under the given PATHS come back: chunks indexed from "
+    "other folders, and files uploaded in the UI (written under <data dir>/uploads and "
+    "deleted once indexed), are gone until indexed or uploaded again. No confirmation "
+    "is asked."
+)
+
+
+def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
+    """Add the ``index`` subcommand."""
+    p = sub.add_parser("index", help="chunk, encode and store files or folders",
+                       description=DESCRIPTION)  # fmt: skip
+    p.add_argument("paths", nargs="+", help="files or directories")
+    p.add_argument("--encoders", help="comma-separated encoders indexed in one pass, "
+                   "e.g. student,teacher (default: --encoder)")  # fmt: skip
+    p.add_argument("--include", action="append", default=[], help="glob to keep (repeatable)")
+    p.add_argument("--exclude", action="append", default=[], help="glob to drop (repeatable)")
+    p.add_argument("--follow-links", action="store_true",
+                   help="also read files and folders that symbolic links reach outside the "
+                   "named paths (skipped by default)")  # fmt: skip
+    p.add_argument("--prune", action="store_true",
+                   help="delete chunks of files that no longer exist under the given "
+                   "folders")  # fmt: skip
+    p.add_argument("--rebuild", action="store_true", help=REBUILD_HELP)
+    chunking = ChunkingConfig()
+    p.add_argument("--chunking", choices=["by_title", "basic"], default=chunking.strategy)
+    p.add_argument("--max-chars", type=int, default=chunking.max_characters,
+                   help="chunk size in characters (default %(default)s)")  # fmt: skip
+    p.add_argument("--combine-under", type=int, default=chunking.combine_text_under_n_chars,
+                   help="merge sections shorter than this (default %(default)s)")  # fmt: skip
+    p.add_argument("--overlap", type=int,
+                   help="characters repeated between consecutive pieces of a long section "
+                   f"(default {DEFAULT_OVERLAP_PCT}%% of --max-chars: "
+                   f"{chunking.overlap} at {chunking.max_characters})")  # fmt: skip
+    p.add_argument("--workers", type=int, default=1,
+                   help="partitioning processes (default 1; 0 = in this process, "
+                   "no timeout)")  # fmt: skip
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per file (default 120)")
+    p.add_argument("--batch-chunks", type=int, default=256,
+                   help="chunks encoded per batch (default 256)")  # fmt: skip
+    p.add_argument("--max-file-mb", type=float, default=100.0,
+                   help="larger files are refused (default 100)")  # fmt: skip
+    p.add_argument("--report",
+                   help="per-file JSON report "
+                   "(default <data dir>/reports/last-index.json)")  # fmt: skip
+    add_store_options(p)
+    handlers["index"] = run_index
+
+
+def options_from_args(args: argparse.Namespace, roots: Sequence[Path]) -> IndexOptions:
+    """The pipeline's options from the command line."""
+    return IndexOptions(
+        chunking=ChunkingConfig(
+            strategy=args.chunking,
+            max_characters=args.max_chars,
+            new_after_n_chars=max(1, int(args.max_chars * 0.8)),
+            combine_text_under_n_chars=min(args.max_chars, args.combine_under),
+            overlap=args.overlap,
+        ),
+        limits=Limits(max_file_bytes=int(args.max_file_mb * 2**20)),
+        workers=args.workers,
+        timeout_s=args.timeout,
+        batch_chunks=args.batch_chunks,
+        prune_roots=tuple(r for r in roots if r.is_dir()) if args.prune else (),
+    )
+
+
+def run_index(args: argparse.Namespace, settings: Settings) -> int:
+    """Handler for ``distilsearch index``."""
+    roots = [Path(p) for p in args.paths]
+    names = [n.strip() for n in (args.encoders or settings.encoder).split(",") if n.strip()]
+    return index_paths(
+        settings,
+        roots,
+        names,
+        options_from_args(args, roots),
+        include=args.include,
+        exclude=args.exclude,
+        follow_links=args.follow_links,
+        report_path=Path(args.report) if args.report else None,
+        rebuild=args.rebuild,
+    )
+
+
+def index_paths(
+    settings: Settings,
+    roots: Sequence[Path],
+    encoder_names: Sequence[str],
+    options: IndexOptions | None = None,
+    include: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    follow_links: bool = False,
+    report_path: Path | None = None,
+    rebuild: bool = False,
+) -> int:
+    """Index ``roots`` with each named encoder; print the report; return the exit code.
+
+    With ``rebuild``, each encoder's collection is dropped first (after the walk found
+    something to index) and built again from ``roots`` alone.
+    """
+    walk = walk_files(list(roots), include, exclude, follow_links)
+    if not walk.files and not walk.skipped:
+        print("no files found under the given paths", file=sys.stderr)
+        return EXIT_USAGE
+    options = options or IndexOptions()
+    report, counts = _index_with_progress(settings, walk, encoder_names, options, rebuild)
+    report_path = report_path or settings.data_dir / "reports" / "last-index.json"
+    report_path.parent.mkdir(parents=True, exist_ok=True)
+    report_path.write_text(report.to_json())
+    print(report.table())
+    print(report.summary())
+    for name, count in counts.items():
+        print(f"collection {name}: {count} chunks at {settings.milvus_uri}")
+    print(f"report: {report_path}")
+    if report.error:
+        print(f"distilsearch index: stopped early: {report.error}", file=sys.stderr)
+        return EXIT_STORE_UNAVAILABLE
+    return EXIT_OK if report.ok else EXIT_SOME_FILES_FAILED
+
+
+def _index_with_progress(
+    settings: Settings,
+    walk: Walk,
+    encoder_names: Sequence[str],
+    options: IndexOptions,
+    rebuild: bool = False,
+) -> tuple[IndexReport, dict[str, int]]:
+    """Run the pipeline under a progress bar; ``(report, chunks per collection)``."""
+    from tqdm import tqdm
+
+    from encoders import build_encoder
+    from indexer.pipeline import index_files
+    from indexer.stores import open_store
+
+    encoders = [build_encoder(name, settings) for name in encoder_names]
+    store = open_store(settings.milvus_uri, settings.milvus_token)
+    try:
+        _prepare_collections(store, settings, encoders, rebuild)
+        total = len(walk.files) + len(walk.skipped)
+        with tqdm(total=total, unit="file", desc="indexing", dynamic_ncols=True) as bar:
+            started = time.perf_counter()
+
+            def progress(_result: object, chunks_written: int) -> None:
+                bar.update()
+                rate = chunks_written / max(time.perf_counter() - started, 1e-9)
+                bar.set_postfix(chunks=chunks_written, chunks_per_s=f"{rate:.1f}", refresh=False)
+
+            report = index_files(
+                walk.files, encoders, store, settings.collection, options, progress, walk.skipped
+            )
+        counts = {} if report.error else {n: store.count(n) for n in report.collections}
+    finally:
+        store.close()
+    return report, counts
+
+
+def _prepare_collections(
+    store: VectorStore, settings: Settings, encoders: Sequence[Encoder], rebuild: bool
+) -> None:
+    """With ``rebuild``, warn what will not come back and drop each existing target
+    collection; without, name each existing one that lacks full text, in one line."""
+    existing = [
+        name
+        for name in (collection_name(settings.collection, e.name) for e in encoders)
+        if store.collection_info(name) is not None
+    ]
+    if rebuild and existing:
+        uploads = settings.data_dir / "uploads"
+        print(
+            "distilsearch index --rebuild: only files under the given paths come back; "
+            f"chunks indexed from other folders, and files uploaded in the UI (under {uploads}, "
+            "deleted once indexed), are gone until indexed or uploaded again.",
+            file=sys.stderr,
+        )
+    for name in existing:
+        if rebuild:
+            print(f"dropping collection {name} ({store.count(name)} chunks) at "
+                  f"{settings.milvus_uri}", file=sys.stderr)  # fmt: skip
+            store.drop(name)
+        elif not store.has_full_text(name):
+            print(f"collection {name} has no full-text field: dense search works; keyword "
+                  "and hybrid search need `distilsearch index PATH --rebuild`",
+                  file=sys.stderr)  # fmt: skip

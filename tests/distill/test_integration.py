@@ -1,0 +1,42 @@
+"""The real packaged MiniLM teacher: layer parity, a few training steps, loadable exports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from tests.support.paths import DOCS
+
+pytestmark = pytest.mark.slow
+
+
+def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path) -> None:
+    from sentence_transformers import SentenceTransformer
+
+    from distill.config import DistillConfig
+    from distill.run import run_distillation
+    from distill.student import build_student, load_teacher
+    from encoders import resolve_model
+
+    torch.set_num_threads(2)
+    teacher = load_teacher(resolve_model("all-MiniLM-L6-v2"))
+    assert teacher.num_layers == 6 and not teacher.has_mlm_head
+    student = build_student(teacher.model.encoder, (0, 2, 4))
+    for i, t in enumerate((0, 2, 4)):
+        ours = student.encoder.encoder.layer[i].state_dict()
+        theirs = teacher.model.encoder.encoder.layer[t].state_dict()
+        assert all(torch.equal(ours[k], theirs[k]) for k in ours)
+
+    config = DistillConfig(steps=3, max_minutes=None, batch_size=4, max_seq_length=32)
+    out = run_distillation(config, str(DOCS), tmp_path / "student", progress=False)
+    meta = json.loads((out.out / "distill_meta.json").read_text())
+    assert meta["layer_map"] == [0, 3, 5] and meta["kd_target"] == "in-batch similarities"
+    model = SentenceTransformer(str(out.out), device="cpu")
+    vectors = model.encode(["how do I cache a view?", "signals"], normalize_embeddings=True)
+    assert vectors.shape == (2, 384)
+    int8 = SentenceTransformer(str(out.int8_out), device="cpu", trust_remote_code=True)
+    again = int8.encode(["how do I cache a view?", "signals"], normalize_embeddings=True)
+    assert (vectors * again).sum(1).min() > 0.9

@@ -1,0 +1,1 @@
+"""Fakes, builders and paths shared by every test package."""
