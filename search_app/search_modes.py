@@ -47,8 +47,8 @@ def mode_label(mode: str, fusion: Fusion | None = None) -> str:
 
 
 def rebuild_command(encoder: str) -> str:
-    """The command that rebuilds ``encoder``'s collection with its full-text field."""
-    return f"distilsearch index PATH --rebuild --encoder {encoder}"
+    """The command that gives ``encoder``'s collection its full-text field in place."""
+    return "distilsearch upgrade"
 
 
 @dataclass(frozen=True)

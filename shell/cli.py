@@ -15,6 +15,7 @@ from shell import (
     index_command,
     search_command,
     serve_command,
+    upgrade_command,
 )
 from shell.common import (
     EXIT_ERROR,
@@ -37,7 +38,7 @@ __all__ = [
 ]
 
 COMMANDS = (index_command, search_command, demo_command, serve_command, eval_command,
-            distill_command, agreement_command)  # fmt: skip
+            distill_command, agreement_command, upgrade_command)  # fmt: skip
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:

@@ -1,9 +1,9 @@
 """``distilsearch index``: chunk, encode and store files or folders.
 
-``--rebuild`` drops each target collection first, then indexes the paths into it anew:
-how a collection built before full text gets the BM25 field keyword and hybrid search
-need. Without it, an existing collection that lacks the field is named in one line
-(dense search keeps working on it).
+``--rebuild`` drops each target collection first, then indexes the paths into it anew.
+An existing collection built before full text gets the BM25 field keyword and hybrid
+search need in place first, keeping every chunk and vector (``distilsearch upgrade``
+does the same for every collection without indexing).
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ DESCRIPTION = (
 )
 REBUILD_HELP = (
     "drop each target collection (one per --encoder/--encoders) and index PATHS into it "
-    "anew, with the full-text field keyword and hybrid search need (collections built "
-    "before it lack it). Only files under the given PATHS come back: chunks indexed from "
+    "anew (not needed for the full-text field: older collections get it in place, "
+    "keeping every chunk). Only files under the given PATHS come back: chunks indexed from "
     "other folders, and files uploaded in the UI (written under <data dir>/uploads and "
     "deleted once indexed), are gone until indexed or uploaded again. No confirmation "
     "is asked."
@@ -202,7 +202,7 @@ def _prepare_collections(
     store: VectorStore, settings: Settings, encoders: Sequence[Encoder], rebuild: bool
 ) -> None:
     """With ``rebuild``, warn what will not come back and drop each existing target
-    collection; without, name each existing one that lacks full text, in one line."""
+    collection; without, give each existing one that lacks full text its BM25 field."""
     existing = [
         name
         for name in (collection_name(settings.collection, e.name) for e in encoders)
@@ -222,6 +222,13 @@ def _prepare_collections(
                   f"{settings.milvus_uri}", file=sys.stderr)  # fmt: skip
             store.drop(name)
         elif not store.has_full_text(name):
-            print(f"collection {name} has no full-text field: dense search works; keyword "
-                  "and hybrid search need `distilsearch index PATH --rebuild`",
-                  file=sys.stderr)  # fmt: skip
+            upgrade_collection(store, name)
+
+
+def upgrade_collection(store: VectorStore, name: str) -> int:
+    """Add the full-text field to ``name`` in place, saying so; rows kept."""
+    print(f"collection {name} has no full-text field: adding it in place "
+          "(every chunk and vector kept, nothing re-encoded)", file=sys.stderr)  # fmt: skip
+    kept = store.upgrade_full_text(name)
+    print(f"collection {name}: full text added, {kept} chunks kept", file=sys.stderr)
+    return kept

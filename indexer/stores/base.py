@@ -38,10 +38,9 @@ class FullTextUnavailableError(RuntimeError):
         super().__init__(
             f"collection {collection!r} at {location} was built before keyword search "
             "existed: it has no full-text (BM25) field, so keyword and hybrid search cannot "
-            "run on it (dense search still works). Rebuild it with "
-            "`distilsearch index PATH --rebuild`, PATH being the folders it was indexed "
-            "from: the collection is dropped and built again from those files, which are "
-            "the only source of its chunks, so nothing is lost."
+            "run on it (dense search still works). Run `distilsearch upgrade` (or index "
+            "again): the field is added in place, keeping every chunk and vector, with "
+            "nothing re-encoded."
         )
         self.collection = collection
 
@@ -130,6 +129,11 @@ class VectorStore(Protocol):
     def has_full_text(self, name: str) -> bool:
         """True when ``name`` can answer keyword and hybrid searches (it has a BM25 field);
         False for a collection built before that field existed (``KeyError`` if missing)."""
+        ...
+
+    def upgrade_full_text(self, name: str) -> int:
+        """Give an older collection its BM25 field, keeping every row and vector; returns
+        the rows copied (0 when the collection already had the field)."""
         ...
 
     def search_text(

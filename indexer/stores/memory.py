@@ -117,6 +117,11 @@ class InMemoryStore:
         self._get(name)
         return True
 
+    def upgrade_full_text(self, name: str) -> int:
+        """Nothing to do: see :meth:`has_full_text`."""
+        self._get(name)
+        return 0
+
     def search_text(
         self, name: str, queries: Sequence[str], top_k: int, filters: Filters | None = None
     ) -> list[list[Hit]]:

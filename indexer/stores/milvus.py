@@ -110,6 +110,13 @@ class MilvusStore:
         self._create(name, info)
         self._ensure_loaded(name)
 
+    def upgrade_full_text(self, name: str) -> int:
+        """Add the BM25 field to an older collection, keeping every row and vector
+        (:mod:`indexer.stores.milvus_upgrade`); rows copied, 0 when none was needed."""
+        from indexer.stores.milvus_upgrade import upgrade_full_text
+
+        return upgrade_full_text(self, name)
+
     def _create(self, name: str, info: CollectionInfo) -> None:
         schema = collection_schema(info.dim, META_PREFIX + info.to_json())
         index = engine.index_params(self._client, self._engine_index)

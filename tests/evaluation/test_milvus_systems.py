@@ -25,6 +25,7 @@ from evaluation.runner import eval_collection
 from indexer.stores import CollectionInfo, Fusion, InMemoryStore, open_store
 from tests.support.beir_factory import TINY_VOCAB, write_tiny_beir
 from tests.support.fakes import KeywordEncoder, write_distill_meta
+from tests.support.old_schema import create_old_collection
 
 BM25_RANKINGS = {"q1": ["d1", "d2"], "q2": ["d3", "d2"], "q3": ["d5"]}
 RRF60, WEIGHTED = Fusion("rrf", rrf_k=60), Fusion("weighted", dense_weight=0.5)
@@ -90,28 +91,6 @@ def test_milvus_systems_through_milvus_lite(dataset, lite, tmp_path: Path) -> No
     loaded = EvalReport.load(tmp_path / "out")
     assert loaded.problems == [] and loaded.bm25_agreement == agreement
     assert loaded.systems["teacher+milvus-rrf60"].kind == "hybrid"
-
-
-def create_old_collection(client, name: str, info: CollectionInfo) -> None:
-    """The schema ``MilvusStore._create`` built before keyword search (no BM25 field),
-    through raw pymilvus (as tests/indexer/test_old_collections.py builds it)."""
-    from pymilvus import DataType, MilvusClient
-
-    from indexer.stores.milvus import META_PREFIX
-
-    schema = MilvusClient.create_schema(
-        auto_id=False, enable_dynamic_field=False, description=META_PREFIX + info.to_json()
-    )
-    schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=64)
-    for field, size in (("text", 65535), ("source", 4096), ("file_type", 32),
-                        ("section", 1024), ("content_hash", 64)):  # fmt: skip
-        schema.add_field(field, DataType.VARCHAR, max_length=size)
-    schema.add_field("page", DataType.INT64)
-    schema.add_field("chunk_index", DataType.INT64)
-    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=info.dim)
-    index = client.prepare_index_params()
-    index.add_index("vector", index_type="FLAT", metric_type="IP", params={})
-    client.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
 
 
 def test_an_old_collection_is_rebuilt_when_milvus_search_needs_full_text(

@@ -89,7 +89,7 @@ def test_an_old_collection_offers_dense_only_and_the_rebuild_command(pages) -> N
         assert app.radio[0].options == ["dense"]
         warning = texts(app.warning)
         assert "docs_teacher was built before keyword search" in warning
-        assert "distilsearch index PATH --rebuild --encoder teacher" in warning
+        assert "distilsearch upgrade" in warning
 
 
 def test_ask_page_retrieves_in_the_chosen_mode(pages) -> None:

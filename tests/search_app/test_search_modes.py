@@ -138,10 +138,10 @@ def test_an_old_collection_serves_dense_only_and_says_how_to_rebuild(tmp_path: P
     service, _ = make_service(tmp_path, store=old_collections_store("docs_teacher"))
     support = service.mode_support("teacher")
     assert support.modes == ("dense",) and "docs_teacher" in support.note
-    assert support.command == "distilsearch index PATH --rebuild --encoder teacher"
+    assert support.command == "distilsearch upgrade"
     assert service.search("fish", "teacher").hits[0].source == "b.txt"
     for mode in ("keyword", "hybrid"):
-        with pytest.raises(FullTextUnavailableError, match="--rebuild"):
+        with pytest.raises(FullTextUnavailableError, match="distilsearch upgrade"):
             service.search("fish", "teacher", mode=mode)
 
 

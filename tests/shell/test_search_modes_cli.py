@@ -115,24 +115,22 @@ def test_help_says_what_rebuild_loses(capsys) -> None:
     assert "No confirmation is asked" in text
 
 
-def test_an_old_collection_is_named_and_rebuild_brings_keyword_search(
+def test_indexing_again_upgrades_an_old_collection_and_keeps_its_chunks(
     cli_env, capsys, monkeypatch
 ) -> None:
     teacher = encoders.build_encoder("teacher", None)
     store = keyword_index({"old.txt": "cat"}, teacher, store=old_collections_store("docs_teacher"))
     monkeypatch.setattr(indexer.stores, "open_store", lambda _uri, _token="": store)
     monkeypatch.setattr(service_module, "open_store", lambda _uri, _token="": store)
+    assert main(["search", "cat", "--mode", "keyword"]) == EXIT_ERROR
+    assert "distilsearch upgrade" in capsys.readouterr().err
+    assert main(["search", "cat", "--mode", "dense"]) == EXIT_OK  # dense keeps working
     docs = write_files(cli_env / "docs", FILES)
     assert index(str(docs)) == EXIT_OK
     err = capsys.readouterr().err
-    assert "collection docs_teacher has no full-text field: dense search works" in err
-    assert "`distilsearch index PATH --rebuild`" in err
-    assert main(["search", "filter", "--mode", "keyword"]) == EXIT_ERROR
-    assert "--rebuild" in capsys.readouterr().err
-    assert main(["search", "cat", "--mode", "dense"]) == EXIT_OK  # dense keeps working
-    assert index(str(docs), "--rebuild") == EXIT_OK
-    assert "has no full-text field" not in capsys.readouterr().err
+    assert "collection docs_teacher has no full-text field: adding it in place" in err
+    assert "full text added" in err  # indexing again upgrades, keeping what was there
     assert main(["search", "filter", "--mode", "keyword", "--json"]) == EXIT_OK
     hits = json.loads(capsys.readouterr().out)
     assert [Path(h["source"]).name for h in hits] == ["a.txt"]
-    assert "old.txt" not in {Path(s).name for s in store.sources("docs_teacher")}
+    assert "old.txt" in {Path(s).name for s in store.sources("docs_teacher")}  # kept

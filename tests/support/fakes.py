@@ -89,7 +89,7 @@ def keyword_index(docs: dict[str, str], *encoders: KeywordEncoder, base: str = "
 def old_collections_store(*old: str):
     """An ``InMemoryStore`` whose collections named in ``old`` act as if built before full
     text: ``has_full_text`` False, keyword and hybrid search raise
-    ``FullTextUnavailableError``; dropping one (``index --rebuild``) makes it new."""
+    ``FullTextUnavailableError``; dropping or upgrading one makes it new."""
     from indexer.stores.base import FullTextUnavailableError
     from indexer.stores.memory import InMemoryStore
 
@@ -112,6 +112,10 @@ def old_collections_store(*old: str):
         def drop(self, name: str) -> None:
             super().drop(name)
             self.old.discard(name)
+
+        def upgrade_full_text(self, name: str) -> int:
+            self.old.discard(name)
+            return self.count(name)
 
         def _refuse(self, name: str) -> None:
             if name in self.old:
