@@ -39,7 +39,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from encoders import Encoder, QueryEncoderMismatchError, check_pairing, system_label
+from encoders import Encoder, pairs_with, system_label
 from evaluation.agreement import (
     DEFAULT_MAX_PASSAGES,
     DEFAULT_MAX_QUERIES,
@@ -101,7 +101,7 @@ def measure_set(
 
     probe = AgreementProbe(dataset.documents, teacher, **dict(probe_options or {}))
     estimates = {alias: probe.measure(student) for alias, student in students.items()}
-    paired = [alias for alias in students if _pairs(students[alias], teacher)]
+    paired = [alias for alias in students if pairs_with(students[alias], teacher)]
     specs = (TEACHER, *students, *(f"{alias}:{TEACHER}" for alias in paired))
     config = EvalConfig(encoders=specs, max_seq_length=max_seq_length, fidelity_docs=0,
                         resamples=100)  # fmt: skip
@@ -122,15 +122,6 @@ def measure_set(
                 _ratio(ndcg, teacher_ndcg),
             ))  # fmt: skip
     return points
-
-
-def _pairs(student: Encoder, teacher: Encoder) -> bool:
-    try:
-        check_pairing(student, teacher)
-    except QueryEncoderMismatchError as exc:
-        logger.info("no teacher-query mode for %s: %s", student.name, exc)
-        return False
-    return True
 
 
 def spearman(x: Sequence[float | None], y: Sequence[float | None]) -> dict[str, Any]:

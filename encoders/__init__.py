@@ -5,6 +5,7 @@ from encoders.pairing import (
     check_pairing,
     check_query_encoder,
     distilled_from,
+    pairs_with,
 )
 from encoders.protocol import Encoder, EncoderConfig
 from encoders.registry import (
@@ -38,6 +39,7 @@ __all__ = [
     "encoder_slug",
     "fingerprint",
     "model_location",
+    "pairs_with",
     "parse_system",
     "resolve_model",
     "system_label",

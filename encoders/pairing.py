@@ -114,3 +114,13 @@ def check_pairing(document_encoder: Encoder, query_encoder: Encoder) -> None:
         query_encoder.fingerprint,
         query_encoder.name,
     )
+
+
+def pairs_with(document_encoder: Encoder, query_encoder: Encoder) -> bool:
+    """:func:`check_pairing` as a yes or no; a no is logged with its reason."""
+    try:
+        check_pairing(document_encoder, query_encoder)
+    except QueryEncoderMismatchError as exc:
+        logger.info("no teacher-query mode for %s: %s", document_encoder.name, exc)
+        return False
+    return True

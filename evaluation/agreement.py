@@ -35,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from encoders import Encoder, QueryEncoderMismatchError, check_pairing, system_label
+from encoders import Encoder, pairs_with, system_label
 from evaluation.fidelity import ranking_fidelity
 from evaluation.metrics import exact_run, ranking
 
@@ -246,20 +246,11 @@ class AgreementProbe:
             TEACHER: self._agreement(self.reference),
             STUDENT: self._agreement(self._rankings(student_docs, self._encode_queries(student))),
         }
-        if teacher_queries and _pairs(student, self.teacher):
+        if teacher_queries and pairs_with(student, self.teacher):
             systems[TEACHER_QUERIES] = self._agreement(
                 self._rankings(student_docs, self.teacher_queries)
             )
         return AgreementEstimate(len(self.queries), len(self.passages), systems, self.seed)
-
-
-def _pairs(student: Encoder, teacher: Encoder) -> bool:
-    try:
-        check_pairing(student, teacher)
-    except QueryEncoderMismatchError as exc:
-        logger.info("agreement: no teacher-query mode for %s: %s", student.name, exc)
-        return False
-    return True
 
 
 def estimate_agreement(

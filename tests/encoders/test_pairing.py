@@ -14,6 +14,7 @@ from encoders import (
     check_pairing,
     check_query_encoder,
     distilled_from,
+    pairs_with,
 )
 from encoders.pairing import DISTILL_META, TEACHER_FINGERPRINT
 from tests.support.fakes import KeywordEncoder, save_tiny_sentence_transformer, write_distill_meta
@@ -44,6 +45,7 @@ def test_meta_naming_the_teacher_pairs(tiny, student) -> None:
     write_distill_meta(student.model_dir, teacher.fingerprint)
     check_query_encoder(student.model_dir, teacher)
     check_pairing(student, teacher)
+    assert pairs_with(student, teacher)
     assert distilled_from(student) == teacher.fingerprint
 
 
@@ -57,6 +59,7 @@ def test_meta_naming_another_teacher_names_both_fingerprints(tiny, student) -> N
     assert "'teacher'" in message
     with pytest.raises(ValueError, match="not the teacher"):  # a ValueError for callers
         check_pairing(student, teacher)
+    assert not pairs_with(student, teacher)
 
 
 def test_missing_meta_says_so(tiny, student) -> None:
