@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from distill.student import SentenceEncoder
+from encoders.pairing import DISTILL_META
 
 logger = logging.getLogger(__name__)
 
-META = "distill_meta.json"
+META = DISTILL_META  # one name for the file, in encoders.pairing
 
 
 def _replace_dir(staging: Path, out: Path) -> None:

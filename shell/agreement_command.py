@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from core.settings import Settings
+from encoders.pairing import DISTILL_META as META
 from shell.common import EXIT_OK, Handler, Subparsers
 
 if TYPE_CHECKING:
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-META = "distill_meta.json"
 KEY = "agreement"
 #: What the estimate after ``distill`` searches: every passage of the training data.
 TRAINING_CORPUS = "the training data (passages trained on and held out)"

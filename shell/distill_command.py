@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from core.settings import Settings, load_settings
 from distill.config import DistillConfig, parse_layer_map
+from encoders.pairing import DISTILL_META
 from shell.common import Handler, Subparsers
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ def distill_student(
     config: DistillConfig, data: str, out: Path, settings: Settings, run: DistillRun
 ) -> int:
     """Train and export a student at ``out`` (kept as it is when ``run.reuse`` finds one)."""
-    if run.reuse and (out / "distill_meta.json").is_file():
+    if run.reuse and (out / DISTILL_META).is_file():
         print(f"reusing the student at {out} (drop --reuse to train a new one)")
         return 0
     import torch
