@@ -71,13 +71,13 @@ def ndcg_at_10(data: BeirDataset, doc_emb: np.ndarray, query_emb: np.ndarray) ->
 
 
 def corpus_embeddings(model_dir: Path, data: BeirDataset, **kw) -> np.ndarray:
-    """Document embeddings at 256 tokens, cached by weight fingerprint."""
+    """Document embeddings at 256 tokens, cached by weight fingerprint and data set."""
     from encoders import fingerprint
 
     key = hashlib.sha256(
         (fingerprint(Path(model_dir)) + str(EVAL_MAX_SEQ) + str(len(data.doc_ids))).encode()
     ).hexdigest()[:16]
-    path = CACHE / f"scifact_docs_{key}.npy"
+    path = CACHE / f"{data.name}_docs_{key}.npy"
     if path.is_file():
         return np.load(path)
     CACHE.mkdir(parents=True, exist_ok=True)
@@ -295,45 +295,15 @@ class OnnxEncoder:
 
 
 def export_onnx(student_dir: Path, out_dir: Path) -> Path:
-    """``out_dir/model.onnx``: the student encoder (ids, mask) -> last hidden state, fp32."""
-    import torch
-    from transformers import AutoModel, AutoTokenizer
+    """``out_dir/model.onnx``: the student encoder (ids, mask) -> last hidden state, fp32,
+    exported by the product's own exporter (:func:`encoders.backend_export.export_onnx`)."""
+    from encoders.backend_export import export_onnx as export_hidden_states
 
     out_dir.mkdir(parents=True, exist_ok=True)
     fp32 = out_dir / "model.onnx"
     if fp32.is_file():
         return fp32
-    encoder = AutoModel.from_pretrained(str(student_dir), attn_implementation="eager").eval()
-
-    class HiddenStates(torch.nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.encoder = encoder
-
-        def forward(self, input_ids, attention_mask):
-            return self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
-
-    model = HiddenStates().eval()
-    tok = AutoTokenizer.from_pretrained(str(student_dir))
-    dummy = tok(
-        ["a short text", "a somewhat longer text to pad"], padding=True, return_tensors="pt"
-    )
-    with torch.no_grad():
-        torch.onnx.export(
-            model,
-            (dummy["input_ids"], dummy["attention_mask"]),
-            str(fp32),
-            input_names=["input_ids", "attention_mask"],
-            output_names=["last_hidden_state"],
-            dynamic_axes={
-                "input_ids": {0: "b", 1: "l"},
-                "attention_mask": {0: "b", 1: "l"},
-                "last_hidden_state": {0: "b", 1: "l"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
-    return fp32
+    return export_hidden_states(Path(student_dir), fp32)
 
 
 def export_onnx_int8(student_dir: Path, out_dir: Path) -> Path:

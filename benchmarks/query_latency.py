@@ -11,6 +11,8 @@ hit carries back, not on what they mean. Configurations:
   ``n`` threads (the number the target is about); ``encode/...``: query encoding alone;
 * ``service/student docs + teacher queries @<n>t``: teacher-query mode, the student's
   collection searched with queries the teacher encoded (``--query-encoder none`` skips it);
+* ``batch1``: query encoding alone at batch 1 for teacher and student, interleaved, at
+  each thread count, and the first query of a freshly loaded copy (issue 18);
 * ``store/search+fetch``: ``MilvusStore.search`` with a precomputed vector (all fields);
   ``store/search-ids``: ids and scores only; ``store/search-ids+query``: ids, then a
   ``query`` by id for the fields; ``store/search+fetch+filter``: a ``source`` filter.
@@ -282,6 +284,38 @@ def measure(size: int, args, teacher, student, texts, queries) -> dict:
     return {"rows": size, **result, "configs": configs}
 
 
+def batch1_latency(encoders, queries: list[str], thread_counts: list[int]) -> dict:
+    """Batch-1 query encoding per encoder: p50/p95 at each thread count, interleaved, after
+    a warm-up, and the first query of a freshly loaded copy (the wrapper warms up at load)."""
+    import torch
+
+    from encoders import SentenceTransformerEncoder
+
+    out: dict = {enc.name: {} for enc in encoders}
+    for threads in thread_counts:
+        torch.set_num_threads(threads)
+        samples: dict[str, list[float]] = {enc.name: [] for enc in encoders}
+        for enc in encoders:
+            timed(lambda q, e=enc: e.encode_queries([q]), queries[:20])
+        for q in queries:  # interleaved: load from other jobs hits both alike
+            for enc in encoders:
+                samples[enc.name] += timed(lambda x, e=enc: e.encode_queries([x]), [q])
+        for name, values in samples.items():
+            out[name][f"@{threads}t"] = stats(values)
+    for enc in encoders:
+        fresh = SentenceTransformerEncoder(enc.name, enc.model_dir)
+        out[enc.name]["first_query_after_load_ms"] = round(
+            timed(lambda q, f=fresh: f.encode_queries([q]), queries[-1:])[0], 2
+        )
+    teacher, student = (enc.name for enc in encoders)
+    out["student_speedup_p50"] = {
+        key: round(out[teacher][key]["p50_ms"] / out[student][key]["p50_ms"], 2)
+        for key in out[teacher]
+        if key.startswith("@")
+    }
+    return out
+
+
 def markdown(report: dict) -> str:
     lines = [
         f"# Query latency (top {report['top_k']}, {report.get('queries', '?')} queries)",
@@ -298,6 +332,16 @@ def markdown(report: dict) -> str:
                 lines.append(f"| {size} | {name} | {s} | | |")
                 continue
             lines.append(f"| {size} | {name} | {s['p50_ms']} | {s['p95_ms']} | {s['mean_ms']} |")
+    if "batch1" in report:
+        lines += ["", "Batch-1 query encoding (encode_queries of one query, interleaved):", ""]
+        lines += ["| encoder | threads | p50 ms | p95 ms |", "|---|---|---|---|"]
+        for name, res in report["batch1"].items():
+            for key, s in res.items():
+                if isinstance(s, dict) and "p50_ms" in s:
+                    lines.append(f"| {name} | {key} | {s['p50_ms']} | {s['p95_ms']} |")
+        lines.append(
+            f"\nStudent speed-up at batch 1 (p50): {report['batch1']['student_speedup_p50']}"
+        )
     if "target_met" in report:
         verdict = ", ".join(
             f"{t}: **{'met' if ok else 'not met'}**" for t, ok in report["target_met"].items()
@@ -355,6 +399,7 @@ def main() -> None:
     teacher = build_encoder("teacher", load_settings({"DISTILSEARCH_THREADS": "1"}))
     student, label = student_encoder(teacher, args.cache)
     np.save(args.cache / "query_vectors.npy", teacher.encode_queries(queries))
+    report["batch1"] = batch1_latency((teacher, student), queries, args.threads)
     sizes = {str(s): measure(s, args, teacher, student, texts, queries) for s in args.sizes}
     largest = sizes[str(max(args.sizes))]["configs"]
     report.update(

@@ -18,6 +18,9 @@
 | ``DISTILSEARCH_UI_WRITES``     | off                  | UI may upload, delete, run evaluations   |
 | ``DISTILSEARCH_UI_SECRET``     | empty                | key the UI asks for before any write     |
 | ``DISTILSEARCH_CACHE_DIR``     | ``~/.cache/distilsearch`` | assembled packaged models           |
+| ``DISTILSEARCH_EMBEDDING_CACHE_MB`` | ``1024``        | bound on the indexer's vector cache |
+|                                |                      | (``<data>/cache/embeddings.sqlite``) |
+|                                |                      | in MiB; 0 turns it off               |
 | ``HF_HUB_OFFLINE``             | unset                | only the local hub cache is used         |
 | ``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK`` | set by torchrun | data-parallel distillation       |
 
@@ -39,6 +42,7 @@ SERVER_URI_PREFIXES = ("http://", "https://", "tcp://", "unix:")
 _TRUE = {"1", "true", "yes", "on"}
 _COLLECTION_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 DEFAULT_MAX_UPLOAD_MB = 20
+DEFAULT_EMBEDDING_CACHE_MB = 1024
 MAX_UPLOAD_MB_CEILING = 1024
 MIN_SECRET_CHARS = 12
 #: How a query can be matched (``indexer.MODES`` names the same three; core imports nothing).
@@ -66,6 +70,7 @@ class Settings:
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "distilsearch")
     hub_offline: bool = False
     search_mode: str = DEFAULT_SEARCH_MODE
+    embedding_cache_mb: int = DEFAULT_EMBEDDING_CACHE_MB  # 0 = no embedding cache
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
@@ -93,6 +98,10 @@ class Settings:
                 f"DISTILSEARCH_SEARCH_MODE must be one of {', '.join(SEARCH_MODES)}, "
                 f"got {self.search_mode!r}"
             )
+        if self.embedding_cache_mb < 0:
+            raise ValueError(
+                f"DISTILSEARCH_EMBEDDING_CACHE_MB must be >= 0, got {self.embedding_cache_mb}"
+            )
         if not 1 <= self.max_upload_mb <= MAX_UPLOAD_MB_CEILING:
             raise ValueError(
                 f"DISTILSEARCH_MAX_UPLOAD_MB must be in [1, {MAX_UPLOAD_MB_CEILING}], "
@@ -103,6 +112,12 @@ class Settings:
     def is_server(self) -> bool:
         """True when the URI names a Milvus server rather than a Milvus Lite file."""
         return is_server_uri(self.milvus_uri)
+
+    @property
+    def embedding_cache(self) -> Path | None:
+        """The indexer's vector cache file, or None when it is off."""
+        on = self.embedding_cache_mb > 0
+        return self.data_dir / "cache" / "embeddings.sqlite" if on else None
 
     @property
     def lite_path(self) -> Path | None:
@@ -130,6 +145,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         raise ValueError(
             f"DISTILSEARCH_MAX_UPLOAD_MB must be an integer, got {upload_raw!r}"
         ) from exc
+    cache_raw = env.get("DISTILSEARCH_EMBEDDING_CACHE_MB", "").strip()
+    try:
+        embedding_cache_mb = int(cache_raw) if cache_raw else DEFAULT_EMBEDDING_CACHE_MB
+    except ValueError as exc:
+        raise ValueError(
+            f"DISTILSEARCH_EMBEDDING_CACHE_MB must be an integer, got {cache_raw!r}"
+        ) from exc
     return Settings(
         data_dir=data_dir,
         models_dir=Path(env.get("DISTILSEARCH_MODELS_DIR", "models")).expanduser(),
@@ -149,6 +171,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ui_writes=env.get("DISTILSEARCH_UI_WRITES", "").strip().lower() in _TRUE,
         ui_secret=env.get("DISTILSEARCH_UI_SECRET", ""),
         search_mode=env.get("DISTILSEARCH_SEARCH_MODE", "").strip().lower() or DEFAULT_SEARCH_MODE,
+        embedding_cache_mb=embedding_cache_mb,
     )
 
 

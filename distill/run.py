@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +30,7 @@ class RunOutput:
     int8_out: Path | None
     meta: dict[str, Any]
     passages: tuple[str, ...] = ()
+    variants: dict[str, Path] = field(default_factory=dict)  # backend suffix -> folder
 
 
 def int8_dir_for(out: Path) -> Path:
@@ -45,13 +46,19 @@ def run_distillation(
     resume: bool = False,
     int8: bool = True,
     int8_skip: tuple[str, ...] = (),
+    backends: tuple[str, ...] = (),
     milvus_uri: str = "",
     milvus_token: str = "",
     ctx: distributed.DistContext | None = None,
     progress: bool = True,
     on_step: Callable | None = None,
+    clock: Callable[[], float] = time.perf_counter,
 ) -> RunOutput:
-    """Distil ``config.teacher`` on ``data`` into ``out`` (checkpoints in ``out``.ckpt)."""
+    """Distil ``config.teacher`` on ``data`` into ``out`` (checkpoints in ``out``.ckpt).
+
+    ``backends`` names the ONNX / OpenVINO variants to export beside ``out``
+    (:mod:`encoders.variants`); static int8 calibrates on the training passages.
+    """
     from distill import trainer
 
     ctx = ctx or distributed.DistContext()
@@ -70,6 +77,7 @@ def run_distillation(
         ctx=ctx,
         progress=progress,
         on_step=on_step,
+        clock=clock,
     )
     training = {**result.to_dict(), "world_size": ctx.world, "device": str(ctx.device)}
     meta = _metadata(config, data, teacher_dir, teacher, student, train_set, held_out, training)
@@ -81,7 +89,8 @@ def run_distillation(
         meta["fidelity"] = _fidelity(config, teacher, student, held_out)
     meta["wall_seconds"] = time.perf_counter() - started
     int8_out = _export(teacher, student, out, meta, int8, int8_skip)
-    return RunOutput(out, int8_out, meta, tuple(e.text for e in examples))
+    variants = _export_backends(out, backends, [e.text for e in train_set], config)
+    return RunOutput(out, int8_out, meta, tuple(e.text for e in examples), variants)
 
 
 def _load_models(config: DistillConfig) -> tuple[DistillConfig, Path, Teacher, SentenceEncoder]:
@@ -171,3 +180,14 @@ def _export(
     if not int8:
         return None
     return export.export_int8(out, int8_dir_for(out), skip=int8_skip)
+
+
+def _export_backends(
+    out: Path, backends: tuple[str, ...], passages: list[str], config: DistillConfig
+) -> dict[str, Path]:
+    """The ONNX / OpenVINO variants of the fp32 export at ``out``; suffix -> folder."""
+    if not backends:
+        return {}
+    from encoders.backend_export import export_variants
+
+    return export_variants(out, passages, backends, config.max_seq_length, config.seed)

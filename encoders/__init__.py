@@ -1,5 +1,6 @@
 """Encoders, the bottom of the product: name or path -> model, fingerprint, ``Encoder``."""
 
+from encoders.backend_encoder import BackendEncoder
 from encoders.pairing import (
     QueryEncoderMismatchError,
     check_pairing,
@@ -13,6 +14,7 @@ from encoders.registry import (
     STUDENT,
     STUDENT_INT8,
     TEACHER,
+    VARIANT_NAMES,
     build_encoder,
     encoder_slug,
     model_location,
@@ -26,6 +28,8 @@ __all__ = [
     "STUDENT",
     "STUDENT_INT8",
     "TEACHER",
+    "VARIANT_NAMES",
+    "BackendEncoder",
     "Encoder",
     "EncoderConfig",
     "ModelNotFoundError",

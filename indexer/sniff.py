@@ -3,6 +3,11 @@
 Checks that keep hostile files away from the parsers: size limits, declared
 decompressed sizes of zip containers (docx/pptx/epub bombs), encrypted PDFs, binary
 content under a text extension, and content that contradicts the extension.
+
+reStructuredText is told by name (``.rst``) and by content: a ``.txt`` file (Sphinx
+projects such as Django's docs use that extension) whose first 8 KB carry reST markup
+(:func:`indexer.rst_text.looks_like_rst`) keeps the label ``txt`` but gets the reST MIME
+type, so it is partitioned as reST.
 """
 
 from __future__ import annotations
@@ -15,9 +20,12 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.rst_text import looks_like_rst
+
+RST_MIME = "text/x-rst"
 #: label -> MIME type handed to the partitioner.
 MIME_TYPES: dict[str, str] = {
-    "txt": "text/plain", "rst": "text/plain", "md": "text/markdown", "html": "text/html",
+    "txt": "text/plain", "rst": RST_MIME, "md": "text/markdown", "html": "text/html",
     "xml": "application/xml", "json": "application/json", "csv": "text/csv",
     "eml": "message/rfc822", "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
@@ -90,6 +98,8 @@ def detect(path: Path, limits: Limits | None = None) -> FileKind:
         _check_pdf(path)
     if label in ZIP_LABELS:
         _check_zip(path, size, limits)
+    if label == "txt" and looks_like_rst(head.decode("utf-8", errors="replace")):
+        return FileKind(label, RST_MIME)
     return FileKind(label, MIME_TYPES[label])
 
 

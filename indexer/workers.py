@@ -42,17 +42,19 @@ class Outcome:
     task: Task
     chunks: list[Chunk]
     error: str = ""
+    seconds: float = 0.0  # partitioning and chunking time, counted against the file's budget
 
 
 def partition_one(task: Task, config: ChunkingConfig) -> Outcome:
     """Chunk one file; any exception becomes the outcome's ``error``."""
     from indexer.chunking import chunk_file
 
+    started = time.monotonic()
     try:
         chunks = chunk_file(task.path, config, task.source, task.mime, task.file_type)
-        return Outcome(task, chunks)
+        return Outcome(task, chunks, seconds=time.monotonic() - started)
     except Exception as exc:  # every failure becomes a reported reason
-        return Outcome(task, [], f"{type(exc).__name__}: {exc}")
+        return Outcome(task, [], f"{type(exc).__name__}: {exc}", time.monotonic() - started)
 
 
 def _worker_main(conn: Connection, config: ChunkingConfig) -> None:
@@ -80,8 +82,9 @@ class _Worker:
         self.task: Task | None = None
         self.deadline = 0.0
 
-    def wait_ready(self, timeout_s: float = STARTUP_TIMEOUT_S) -> None:
+    def wait_ready(self, timeout_s: float | None = None) -> None:
         """Block until the worker has imported its parsers; ``RuntimeError`` if it cannot."""
+        timeout_s = STARTUP_TIMEOUT_S if timeout_s is None else timeout_s
         if not self.conn.poll(timeout_s):
             self.kill()
             raise RuntimeError(f"a partitioning worker did not start within {timeout_s:.0f}s")
@@ -102,6 +105,15 @@ class _Worker:
         self.conn.close()
 
 
+def _timeout_reason(task: Task, timeout_s: float) -> str:
+    """Why a file's partitioning was stopped, with its size (a large file may need more)."""
+    try:
+        size = f"{task.path.stat().st_size / 2**20:.1f} MB; "
+    except OSError:
+        size = ""
+    return f"partitioning timed out after {timeout_s:.0f}s ({size}--timeout gives it more)"
+
+
 class PartitionPool:
     """``imap``-style partitioning: yields an :class:`Outcome` per task as each finishes."""
 
@@ -114,6 +126,7 @@ class PartitionPool:
         self._config = config
         self._timeout_s = timeout_s
         self._workers = [_Worker(self._ctx, config) for _ in range(workers)]
+        self._start_error = ""  # why a replacement worker could not start
         for worker in self._workers:
             worker.wait_ready()
 
@@ -122,6 +135,10 @@ class PartitionPool:
         pending = iter(tasks)
         exhausted = False
         while True:
+            if not self._workers:  # every replacement failed to start: the rest fail alone
+                reason = f"not partitioned: {self._start_error}"
+                yield from (Outcome(task, [], reason) for task in pending)
+                return
             for worker in self._workers:
                 if worker.task is None and not exhausted:
                     task = next(pending, None)
@@ -155,17 +172,27 @@ class PartitionPool:
             task = worker.task
             assert task is not None
             if now > worker.deadline:
-                reason = f"timed out after {self._timeout_s:.0f}s"
+                reason = _timeout_reason(task, self._timeout_s)
             elif not worker.process.is_alive():
                 reason = f"worker process died (exit code {worker.process.exitcode})"
             else:
                 continue
             logger.warning("%s: %s", task.path, reason)
             worker.kill()
-            replacement = _Worker(self._ctx, self._config)
-            replacement.wait_ready()
-            self._workers[self._workers.index(worker)] = replacement
+            self._workers.remove(worker)
             yield Outcome(task, [], reason)
+            self._replace()
+
+    def _replace(self) -> None:
+        """Start a worker for one that was killed; if it cannot start, go on with fewer."""
+        worker = _Worker(self._ctx, self._config)
+        try:
+            worker.wait_ready()
+        except RuntimeError as exc:
+            self._start_error = str(exc)
+            logger.error("%s; going on with %d worker(s)", exc, len(self._workers))
+            return
+        self._workers.append(worker)
 
     def close(self) -> None:
         for worker in self._workers:

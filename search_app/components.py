@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,6 +18,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from indexer.chunking import file_type_of
+from indexer.names import shown_source
 from indexer.stores import Filters
 from indexer.types import Hit
 from search_app.resources import get_service
@@ -46,10 +48,22 @@ def code_span(text: str) -> str:
     return text.replace("`", "'").replace("\n", " ")
 
 
-def short_source(source: str, keep_parts: int = 3) -> str:
-    """The last ``keep_parts`` components of a source path, for display."""
-    parts = Path(source).parts
-    return "/".join(parts[-keep_parts:]) if len(parts) > keep_parts else source
+@dataclass(frozen=True)
+class SourceFormat:
+    """How a page shows a stored source: relative to the first of ``roots`` holding it
+    (whole when none does); :func:`indexer.names.shown_source`."""
+
+    roots: tuple[str, ...] = ()
+
+    def __call__(self, source: str) -> str:
+        return shown_source(source, self.roots)
+
+
+def source_format(service: SearchService) -> SourceFormat:
+    """Sources as every page and the CLI show them: relative to the folder the index was
+    built from (``IndexLibrary.source_roots``); whole while the source lists of a large
+    index are still loading."""
+    return SourceFormat(attempt(lambda: service.library.source_roots(wait=FILTER_WAIT_S)) or ())
 
 
 def format_bytes(size: int | None) -> str:
@@ -105,14 +119,6 @@ def indexed_or_stop(service: SearchService) -> list[str]:
     return encoders
 
 
-def missing_encoders_note(service: SearchService) -> None:
-    """One caption naming the registry encoders that cannot be searched yet, and why."""
-    missing = attempt(service.missing_encoders) or {}
-    if missing:
-        notes = (f"**{escape_markdown(n)}**: {escape_markdown(how)}" for n, how in missing.items())
-        st.caption(" · ".join(notes))
-
-
 def default_index(options: list[str], preferred: list[str]) -> int:
     """Index of the first ``preferred`` name present in ``options`` (else 0)."""
     return next((options.index(p) for p in preferred if p in options), 0)
@@ -164,7 +170,7 @@ def filter_inputs(service: SearchService, encoders: list[str], key: str) -> Filt
             st.caption("Listing the indexed sources… they appear here on your next search.")
             sources = {}
         chosen = st.multiselect(
-            "Source", sorted(sources), format_func=short_source, key=f"{key}_src"
+            "Source", sorted(sources), format_func=source_format(service), key=f"{key}_src"
         )
         types = sorted({file_type_of(Path(source)) for source in sources})
         kinds = st.multiselect("File type", types, key=f"{key}_type")
@@ -176,9 +182,10 @@ def filter_inputs(service: SearchService, encoders: list[str], key: str) -> Filt
     return filters or None
 
 
-def hit_header(rank: int, hit: Hit) -> str:
-    """``**1.** score `0.812` · docs/x.md · § Section · page 3`` (escaped)."""
-    where = escape_markdown(short_source(hit.source))
+def hit_header(rank: int, hit: Hit, show: SourceFormat = SourceFormat()) -> str:
+    """``**1.** score `0.812` · docs/x.md · § Section · page 3`` (escaped; the source as
+    ``show`` gives it)."""
+    where = escape_markdown(show(hit.source))
     section = f" · § {escape_markdown(hit.section)}" if hit.section else ""
     page = f" · page {hit.page}" if hit.page >= 0 else ""
     return f"**{rank}.** score `{hit.score:.3f}` · {where}{section}{page}"
@@ -222,7 +229,9 @@ def timing_caption(result: SearchResult) -> str:
 
 
 def render_results(
-    result: SearchResult, highlighter: Callable[[SearchResult], SearchResult] | None = None
+    result: SearchResult,
+    highlighter: Callable[[SearchResult], SearchResult] | None = None,
+    show: SourceFormat = SourceFormat(),
 ) -> None:
     """Ranked hits: rank, score, source, section, page, then the text (escaped).
 
@@ -237,7 +246,7 @@ def render_results(
     bodies = []
     for rank, hit in enumerate(result.hits, 1):
         with st.container(border=True):
-            st.markdown(hit_header(rank, hit))
+            st.markdown(hit_header(rank, hit, show))
             bodies.append(st.empty())
             with bodies[-1].container():
                 render_hit_body(hit, result.highlights.get(hit.id))

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from encoders import Encoder
 from indexer.chunking import file_type_of
+from indexer.names import shown_source, source_name, source_root
 from indexer.pipeline import IndexOptions, index_files
 from indexer.report import FileResult
 from indexer.retrieval import collection_name
@@ -50,6 +51,8 @@ class IndexLibrary:
         self.workers = workers
         self._write_lock = threading.Lock()
         self._sources: dict[str, tuple[float, dict[str, int]]] = {}
+        #: collection -> (source_root of its sources but uploads or None, any uploads)
+        self._roots: dict[str, tuple[str | None, bool]] = {}
         self._loading: dict[str, threading.Thread] = {}
         self._generation = 0  # bumped by every write: a scan started before it is dropped
         self._sources_lock = threading.Lock()
@@ -97,14 +100,45 @@ class IndexLibrary:
         generation = self._generation
         try:
             found = self._ctx.store.sources(coll)
+            indexed = [s for s in found if not s.startswith(self._uploads_prefix)]
+            root = (source_root(indexed) if indexed else None, len(indexed) < len(found))
             with self._sources_lock:
                 if generation == self._generation:
                     self._sources[coll] = (time.monotonic(), found)
+                    self._roots[coll] = root
         except Exception:
             logger.exception("listing the sources of %s failed", coll)
         finally:
             with self._sources_lock:
                 self._loading.pop(coll, None)
+
+    def source_roots(self, wait: float | None = None) -> tuple[str, ...] | None:
+        """The folders every page and the CLI show sources relative to (each source to the
+        deepest one holding it, :func:`indexer.names.shown_source`): the deepest folder
+        holding every indexed source of every collection (:func:`indexer.names.source_root`),
+        then, when files were uploaded, the data folder (they show as ``uploads/NAME``).
+
+        ``wait`` as in :meth:`sources`; None while a source list is not ready yet.
+        """
+        roots, uploads = [], False
+        for name in self._ctx.indexed_encoders():
+            if self.sources(name, wait) is None:
+                return None
+            root, uploaded = self._roots.get(self._ctx.collection(name), (None, False))
+            uploads = uploads or uploaded
+            if root is not None:  # None: only uploads (or nothing) here, no say
+                roots.append(root)
+        common = "" if not roots or "" in roots else source_root(f"{r}/x" for r in roots)
+        data = source_name(self._ctx.settings.data_dir) if uploads else ""
+        return tuple(root for root in (common, data) if root)
+
+    @property
+    def _uploads_prefix(self) -> str:
+        return source_name(self.upload_dir) + "/"
+
+    def shown(self, source: str, wait: float | None = 0.0) -> str:
+        """``source`` as the pages show it (whole while :meth:`source_roots` is not known)."""
+        return shown_source(source, self.source_roots(wait) or ())
 
     def file_types(self, encoder: str, wait: float | None = None) -> list[str] | None:
         """File type labels (``md``, ``html``...) of the sources in ``encoder``'s collection."""

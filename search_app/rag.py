@@ -4,8 +4,10 @@ Chunks are numbered from 1 in retrieval order; an answer cites them inline as ``
 Two generators:
 
 * :class:`ExtractiveGenerator` (the offline default): the retrieved chunks' sentences
-  are scored against the question with the retrieval encoder, near-duplicates dropped,
-  the best few kept and put back in reading order, each followed by its ``[n]``.
+  that can stand alone (:mod:`search_app.answer_text`: whole, no markup, a clause) are
+  scored against the question with the retrieval encoder, near-duplicates dropped, the
+  best few kept and grouped by source in reading order; each is one claim
+  (:class:`AnswerPoint`) citing its ``[n]`` (the text: each sentence then its ``[n]``).
 * :class:`OpenAICompatibleGenerator`: ``POST {base}/chat/completions`` with a grounded
   prompt (answer only from the numbered passages, cite them), standard library only.
 """
@@ -25,6 +27,7 @@ import numpy as np
 
 from encoders import Encoder
 from indexer.types import Hit
+from search_app.answer_text import AnswerPoint, answer_sentence, points_text
 from search_app.text import collapse_whitespace, split_sentences
 
 logger = logging.getLogger(__name__)
@@ -54,7 +57,11 @@ class Citation:
 
 @dataclass(frozen=True)
 class Answer:
-    """An answer with ``[n]`` markers, the chunks it cites and every chunk it was given."""
+    """An answer with ``[n]`` markers, the chunks it cites and every chunk it was given.
+
+    ``points`` holds the claims one by one when the generator knows them (extractive);
+    a free-text answer (an LLM's) has none and is shown as ``text``.
+    """
 
     query: str
     text: str
@@ -64,6 +71,7 @@ class Answer:
     notes: tuple[str, ...] = ()
     retrieval_ms: float = 0.0
     generate_ms: float = 0.0
+    points: tuple[AnswerPoint, ...] = ()
 
     @property
     def cited(self) -> frozenset[int]:
@@ -127,8 +135,8 @@ class ExtractiveGenerator:
         candidates = [
             (number, pos, sentence)
             for number, hit in enumerate(passages, 1)
-            for pos, sentence in enumerate(split_sentences(hit.text))
-            if len(sentence.split()) >= self.min_words and not _is_heading(sentence)
+            for pos, raw in enumerate(split_sentences(hit.text))
+            if (sentence := answer_sentence(raw, self.min_words))
         ]
         empty = Answer(query, "", (), tuple(passages), self.name)
         if not candidates:
@@ -154,10 +162,13 @@ class ExtractiveGenerator:
                 continue
             seen.add(key)
             chosen.append(int(i))
-        chosen.sort(key=lambda i: candidates[i][:2])  # reading order: passage, position
-        text = " ".join(f"{candidates[i][2]} [{candidates[i][0]}]" for i in chosen)
+        chosen.sort(key=lambda i: candidates[i][:2])  # grouped by source, reading order
+        points = tuple(AnswerPoint(candidates[i][2], (candidates[i][0],)) for i in chosen)
         numbers = sorted({candidates[i][0] for i in chosen})
-        return Answer(query, text, _citations(numbers, passages), tuple(passages), self.name)
+        return Answer(
+            query, points_text(points), _citations(numbers, passages), tuple(passages),
+            self.name, points=points,
+        )  # fmt: skip
 
 
 class OpenAICompatibleGenerator:
@@ -187,13 +198,7 @@ class OpenAICompatibleGenerator:
 
     def messages(self, query: str, passages: Sequence[Hit]) -> list[dict[str, str]]:
         """The grounded prompt: system rules, numbered passages, then the question."""
-        budget = max(200, self.max_context_chars // max(len(passages), 1))
-        blocks = []
-        for number, hit in enumerate(passages, 1):
-            where = hit.source + (f" § {hit.section}" if hit.section else "")
-            blocks.append(f"[{number}] ({where})\n{hit.text[:budget]}")
-        user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {query}"
-        return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+        return grounded_messages(query, passages, self.max_context_chars)
 
     def generate(self, query: str, passages: Sequence[Hit]) -> Answer:
         body = {
@@ -225,22 +230,33 @@ class OpenAICompatibleGenerator:
             raise GenerationError(f"{self.url} sent no chat completion: {raw[:200]!r}") from exc
         if not isinstance(text, str) or not text.strip():
             raise GenerationError(f"{self.url} sent an empty answer")
-        text = normalise_citations(text.strip())
-        valid, invalid = cited_numbers(text, len(passages))
-        notes = []
-        if not valid:
-            notes.append("The model cited no passage: treat this answer as ungrounded.")
-        if invalid:
-            listed = ", ".join(f"[{n}]" for n in invalid)
-            notes.append(f"The model cited {listed}, which no retrieved chunk has.")
-        return Answer(
-            query, text, _citations(valid, passages), tuple(passages), self.name, tuple(notes)
-        )
+        return model_answer(query, text, passages, self.name)
 
 
-def _is_heading(sentence: str) -> bool:
-    """A short line without closing punctuation: a title, not an answer sentence."""
-    return len(sentence.split()) < 10 and sentence[-1] not in ".!?:;)\"'`"
+def grounded_messages(
+    query: str, passages: Sequence[Hit], max_context_chars: int = 12_000
+) -> list[dict[str, str]]:
+    """The grounded chat prompt: system rules, numbered passages, then the question."""
+    budget = max(200, max_context_chars // max(len(passages), 1))
+    blocks = []
+    for number, hit in enumerate(passages, 1):
+        where = hit.source + (f" § {hit.section}" if hit.section else "")
+        blocks.append(f"[{number}] ({where})\n{hit.text[:budget]}")
+    user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {query}"
+    return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
+
+
+def model_answer(query: str, text: str, passages: Sequence[Hit], name: str) -> Answer:
+    """A model's free text as an :class:`Answer`, with notes on missing or bad citations."""
+    text = normalise_citations(text.strip())
+    valid, invalid = cited_numbers(text, len(passages))
+    notes = []
+    if not valid:
+        notes.append("The model cited no passage: treat this answer as ungrounded.")
+    if invalid:
+        listed = ", ".join(f"[{n}]" for n in invalid)
+        notes.append(f"The model cited {listed}, which no retrieved chunk has.")
+    return Answer(query, text, _citations(valid, passages), tuple(passages), name, tuple(notes))
 
 
 def _with_note(answer: Answer, note: str) -> Answer:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from core.settings import Settings, load_settings
 from distill.config import DistillConfig, parse_layer_map
 from encoders.pairing import DISTILL_META
+from encoders.variants import VARIANTS
 from shell.common import Handler, Subparsers
 
 if TYPE_CHECKING:
@@ -73,6 +74,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="int8 export keeps feed-forward output projections in fp32 (closer, slower)",
     )
     p.add_argument(
+        "--backends",
+        default=",".join(VARIANTS),
+        help="ONNX / OpenVINO variants to export beside --out, comma-separated, or none "
+        f"(default {','.join(VARIANTS)}; openvino-int8 calibrates on the training passages)",
+    )
+    p.add_argument(
         "--no-agreement",
         action="store_true",
         help="skip the label-free agreement estimate after training (`distilsearch agreement`)",
@@ -120,12 +127,24 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
             resume=args.resume,
             int8=not args.no_int8,
             int8_ffn_fp32=args.int8_ffn_fp32,
+            backends=parse_backends(args.backends),
             agreement=not args.no_agreement,
             threads=args.threads,
             device=args.device,
             milvus_uri=args.milvus_uri,
         ),
     )
+
+
+def parse_backends(value: str) -> tuple[str, ...]:
+    """``onnx,openvino-int8`` -> ``("onnx", "openvino-int8")``; ``none`` -> ``()``."""
+    names = tuple(n.strip() for n in value.split(",") if n.strip())
+    if names in ((), ("none",)):
+        return ()
+    unknown = [n for n in names if n not in VARIANTS]
+    if unknown:
+        raise ValueError(f"--backends: unknown {unknown}; known: {', '.join(VARIANTS)} or none")
+    return names
 
 
 @dataclass(frozen=True)
@@ -136,6 +155,7 @@ class DistillRun:
     resume: bool = False
     int8: bool = True
     int8_ffn_fp32: bool = False
+    backends: tuple[str, ...] = ()
     agreement: bool = True
     threads: int | None = None
     device: str | None = None
@@ -165,6 +185,7 @@ def distill_student(
             resume=run.resume,
             int8=run.int8,
             int8_skip=(FFN_OUTPUT,) if run.int8_ffn_fp32 else (),
+            backends=run.backends,
             milvus_uri=run.milvus_uri or settings.milvus_uri,
             milvus_token=settings.milvus_token,
             ctx=ctx,
@@ -191,6 +212,8 @@ def _print_result(result: RunOutput) -> None:
         print("held-out fidelity: " + json.dumps(result.meta["fidelity"]))
     if result.int8_out:
         print(f"int8 student {result.int8_out}")
+    for suffix, folder in result.variants.items():
+        print(f"{suffix} student {folder}")
 
 
 def main(argv: list[str] | None = None) -> int:

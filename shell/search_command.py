@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 
 from core.settings import SEARCH_MODES, Settings
+from indexer.names import shown_source
 from indexer.stores import Fusion
 from shell.common import EXIT_OK, Handler, Subparsers, add_store_options
 
@@ -21,7 +23,11 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
     p = sub.add_parser("search", help="search an index from the terminal")
     p.add_argument("query")
     p.add_argument("-k", "--top-k", type=int, default=5, help="how many hits (default 5)")
-    p.add_argument("--source", help="only chunks from this source path")
+    p.add_argument(
+        "--source",
+        help="only chunks from this source: its path as the results "
+        "show it (relative to the folder indexed) or its absolute path",
+    )
     p.add_argument("--file-type", help="only chunks of this file type (txt, md, html, ...)")
     p.add_argument("--json", action="store_true", help="print hits as JSON")
     p.add_argument(
@@ -76,6 +82,15 @@ def fusion_from_args(args: argparse.Namespace, mode: str) -> Fusion | None:
     )
 
 
+def stored_source(given: str, roots: tuple[str, ...], known: Iterable[str]) -> str:
+    """The stored source a ``--source`` value names: absolute as given, else the ``known``
+    source it is shown as (relative to one of ``roots``), else as given."""
+    if given.startswith("/"):
+        return given
+    candidates = {f"{root.rstrip('/')}/{given}" for root in roots}
+    return next((source for source in known if source in candidates), given)
+
+
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
     """Handler: the top hits with their sources, or JSON."""
     from search_app.service import SearchService
@@ -84,7 +99,18 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     fusion = fusion_from_args(args, mode)  # before the store opens: flags fail fast
     service = SearchService.from_settings(settings)
     try:
-        filters = {k: v for k, v in (("source", args.source), ("file_type", args.file_type)) if v}
+        try:
+            roots = service.library.source_roots() or ()
+        except RuntimeError:  # the source list failed (logged): show sources whole
+            roots = ()
+        source = None
+        if args.source:
+            try:
+                known = service.library.sources(settings.encoder) or {}
+            except RuntimeError:  # not indexed (the search says so) or the list failed
+                known = {}
+            source = stored_source(args.source, roots, known)
+        filters = {k: v for k, v in (("source", source), ("file_type", args.file_type)) if v}
         result = service.search(
             args.query,
             encoder=settings.encoder,
@@ -100,9 +126,10 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps([h.__dict__ for h in result.hits], indent=2))
         return EXIT_OK
     for rank, hit in enumerate(result.hits, 1):
-        where = f"{hit.source}" + (f" § {hit.section}" if hit.section else "")
+        where = shown_source(hit.source, roots) + (f" § {hit.section}" if hit.section else "")
         print(f"{rank:>2}. {hit.score:.3f}  {where}")
         print("    " + " ".join(hit.text.split())[:200])
     timing = f"{result.encode_ms:.0f} ms encode + {result.search_ms:.0f} ms search"
-    print(f"({result.system}: {result.mode_label} search, {timing})")
+    relative = f"; sources relative to {roots[0]}" if roots else ""
+    print(f"({result.system}: {result.mode_label} search, {timing}{relative})")
     return EXIT_OK

@@ -6,6 +6,7 @@ import re
 
 import streamlit as st
 
+from search_app.answer_text import grouped
 from search_app.components import (
     attempt,
     escape_markdown,
@@ -13,7 +14,7 @@ from search_app.components import (
     hit_header,
     indexed_or_stop,
     require_service,
-    short_source,
+    source_format,
     system_choices,
     system_select,
 )
@@ -31,6 +32,7 @@ st.caption(
 service = require_service()
 encoders = indexed_or_stop(service)
 modes = offered_modes(service, encoders)
+show = source_format(service)
 
 
 def linked(answer: Answer) -> str:
@@ -43,9 +45,26 @@ def linked(answer: Answer) -> str:
     return _ESCAPED_CITE.sub(link, escape_markdown(answer.text))
 
 
+def grouped_markdown(answer: Answer) -> str:
+    """The claims grouped by source: the source's name, then one cited bullet per sentence."""
+    blocks = []
+    for number, points in grouped(answer.points):
+        known = 1 <= number <= len(answer.retrieved)
+        source = escape_markdown(show(answer.retrieved[number - 1].source)) if known else "?"
+        bullets = (
+            f"- {escape_markdown(p.sentence)} "
+            + "".join(f"[\\[{n}\\]](#cite-{n})" for n in p.numbers)
+            for p in points
+        )
+        blocks.append("\n".join([f"**From {source}**", "", *bullets]))
+    return "\n\n".join(blocks)
+
+
 def render(answer: Answer) -> None:
     st.subheader("Answer")
-    if answer.text:
+    if answer.points:
+        st.markdown(grouped_markdown(answer))
+    elif answer.text:
         st.markdown(linked(answer))
     else:
         st.info("No answer could be drawn from the retrieved chunks.")
@@ -59,15 +78,15 @@ def render(answer: Answer) -> None:
     if answer.citations:
         st.markdown("#### Chunks the answer used")
     for citation in answer.citations:
-        label = f"[{citation.number}] {short_source(citation.hit.source)}"
+        label = f"[{citation.number}] {show(citation.hit.source)}"
         st.subheader(escape_markdown(label), anchor=f"cite-{citation.number}")
-        st.markdown(hit_header(citation.number, citation.hit))
+        st.markdown(hit_header(citation.number, citation.hit, show))
         st.text(citation.hit.text)
     unused = [(n, h) for n, h in enumerate(answer.retrieved, 1) if n not in answer.cited]
     if unused:
         with st.expander(f"Retrieved but not cited ({len(unused)})"):
             for number, hit in unused:
-                st.markdown(hit_header(number, hit))
+                st.markdown(hit_header(number, hit, show))
                 st.text(hit.text)
 
 

@@ -17,12 +17,12 @@ from search_app.components import (
     escape_markdown,
     filter_inputs,
     indexed_or_stop,
-    missing_encoders_note,
     require_service,
-    short_source,
+    source_format,
     system_choices,
     system_select,
 )
+from search_app.encoder_notes import missing_encoders_note
 from search_app.mode_widgets import default_mode_caption, fusion_inputs, mode_select, offered_modes
 
 st.title("Compare")
@@ -68,6 +68,7 @@ def _fmt(value: float | None) -> str:
 
 def render(comparison: Comparison) -> None:
     cand, ref = comparison.candidate, comparison.reference
+    show = source_format(service)
     st.subheader(escape_markdown(comparison.verdict))
     for name in dict.fromkeys((cand.encoder, ref.encoder)):
         note = attempt(lambda n=name: service.agreement(n))
@@ -93,7 +94,7 @@ def render(comparison: Comparison) -> None:
             f"{ref.label} rank": row.reference_rank,
             f"{cand.label} rank": row.candidate_rank,
             "shift": _shift(row),
-            "source": short_source(row.hit.source),
+            "source": show(row.hit.source),
             "section": row.hit.section,
             f"cos(q, chunk) {ref.label}": row.reference_score,
             f"cos(q, chunk) {cand.label}": row.candidate_score,
@@ -112,7 +113,7 @@ def render(comparison: Comparison) -> None:
             for rank, hit in enumerate(result.hits, 1):
                 row = by_id[hit.id]
                 with st.container(border=True):
-                    where = escape_markdown(short_source(hit.source))
+                    where = escape_markdown(show(hit.source))
                     shift = escape_markdown(_shift(row))
                     st.markdown(f"**{rank}.** `{hit.score:.3f}` · {where} · {shift}")
                     st.text(hit.text[:400] + ("…" if len(hit.text) > 400 else ""))

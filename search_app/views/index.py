@@ -9,10 +9,11 @@ import streamlit as st
 
 from search_app.components import (
     attempt,
+    code_span,
     escape_markdown,
     format_bytes,
     require_service,
-    short_source,
+    source_format,
     write_key,
 )
 from search_app.library import supported_suffixes
@@ -46,9 +47,13 @@ def render_stats(overview: IndexOverview) -> None:
           "files": c.files, "disk": format_bytes(c.disk_bytes)} for c in overview.collections],
         hide_index=True, width="stretch",
     )  # fmt: skip
+    show = source_format(service)
     with st.expander(f"Sources ({len(overview.sources)})"):
+        if show.roots:
+            folders = " and ".join(f"`{code_span(root)}`" for root in reversed(show.roots))
+            st.caption(f"Paths relative to {folders} (uploads: under the data folder).")
         st.dataframe(
-            [{"source": s, **counts} for s, counts in overview.sources.items()],
+            [{"source": show(s), **counts} for s, counts in overview.sources.items()],
             hide_index=True, width="stretch",
         )  # fmt: skip
 
@@ -130,8 +135,9 @@ def delete_section(key: str, overview: IndexOverview | None) -> IndexOverview | 
     if not sources:
         st.caption("No sources to delete.")
         return overview
+    show = source_format(service)
     with st.form("delete"):
-        source = st.selectbox("Source", sources, format_func=short_source)
+        source = st.selectbox("Source", sources, format_func=show)
         confirm = st.checkbox("Yes, delete every chunk of this source from every encoder")
         delete = st.form_submit_button("Delete")
     if delete and not confirm:
@@ -140,7 +146,7 @@ def delete_section(key: str, overview: IndexOverview | None) -> IndexOverview | 
         deleted = attempt(lambda: service.library.delete_source(source, key=key))
         if deleted is not None:
             counts = ", ".join(f"{n} from {escape_markdown(e)}" for e, n in deleted.items())
-            st.success(f"Deleted {escape_markdown(short_source(source))}: {counts or 'nothing'}")
+            st.success(f"Deleted {escape_markdown(show(source))}: {counts or 'nothing'}")
             return attempt(lambda: service.library.overview(wait=LIST_WAIT_S))
     return overview
 

@@ -15,12 +15,13 @@ from search_app.components import (
     escape_markdown,
     filter_inputs,
     indexed_or_stop,
-    missing_encoders_note,
     render_results,
     require_service,
+    source_format,
     system_choices,
     system_select,
 )
+from search_app.encoder_notes import missing_encoders_note
 from search_app.mode_widgets import default_mode_caption, fusion_inputs, mode_select, offered_modes
 
 st.title("distilsearch")
@@ -36,6 +37,7 @@ with st.form("search"):
     encoder, query_encoder = system_select(
         left, "Encoder", system_choices(service, encoders), [service.settings.encoder]
     )
+    missing_encoders_note(service, left)
     top_k = middle.slider("Top k", min_value=1, max_value=50, value=10)
     highlight = right.checkbox(
         "Highlight matches", value=True,
@@ -47,7 +49,6 @@ with st.form("search"):
     fusion = fusion_inputs(modes, key="search")
     filters = filter_inputs(service, encoders, key="search")
     submitted = st.form_submit_button("Search", type="primary")
-missing_encoders_note(service)
 
 if submitted and query.strip():
     with st.spinner("Searching…"):
@@ -66,6 +67,6 @@ if submitted and query.strip():
         note = attempt(lambda: service.agreement(encoder))
         if note:  # a distilled student: how well it agrees with the teacher on these documents
             st.caption(escape_markdown(note))
-        render_results(result, service.highlight if highlight else None)
+        render_results(result, service.highlight if highlight else None, source_format(service))
 elif submitted:
     st.warning("Type a query first.")

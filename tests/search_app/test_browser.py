@@ -134,6 +134,9 @@ def test_search_shows_hits_with_latency(server, page):
     shot(page, "search")
     assert "template-filters.rst" in body
     assert "register.filter" in body
+    assert "default: dense — see docs/results/hybrid.md" in body  # the mode, and why
+    # an encoder without a collection is not offered: named, greyed, with its command
+    assert "Not offered until indexed: student-int8 distilsearch distill" in body
 
 
 def test_compare_shows_verdict_and_both_sides(server, page):

@@ -36,6 +36,10 @@ def test_extractive_picks_dedupes_and_orders_with_citations():
     answer = generator.generate("cat dog", PASSAGES)
     # scores: "A dog and a cat…" 1.0, "The cat sat…" 0.71 (twice: the copy is dropped)
     assert answer.text == "The cat sat on the mat. [1] A dog and a cat play together. [2]"
+    assert [(p.sentence, p.numbers) for p in answer.points] == [
+        ("The cat sat on the mat.", (1,)),
+        ("A dog and a cat play together.", (2,)),
+    ]
     assert [c.number for c in answer.citations] == [1, 2]
     assert answer.cited == {1, 2} and len(answer.retrieved) == 3 and not answer.notes
 

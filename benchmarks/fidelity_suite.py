@@ -1,0 +1,288 @@
+"""The student on every dev-suite set: retention of the teacher's nDCG@10 by training time.
+
+    python benchmarks/fidelity_suite.py                      # default recipe, 5 and 10 min
+    python benchmarks/fidelity_suite.py --minutes 5,10,20 --tag long
+    python benchmarks/fidelity_suite.py --recipe alpha_cos_sentence=8 --tag cos8
+
+For each set of the dev suite (SciFact, Django FAQ, Python FAQ; ``benchmarks/dev_suite.py``)
+the recipe is distilled from the teacher on that set's corpus text only (never its
+queries or judgements), one run per set, with a snapshot at each point of ``--minutes``
+(the last point ends the run; the learning rate follows the whole run, so earlier points
+are lower bounds for runs of that length). Every snapshot is scored by exact search over
+the full corpus (256 tokens, ``evaluation.metrics`` through ranx):
+
+* ``student`` -- the student on both sides;
+* ``teacher_query`` -- student documents, teacher queries (teacher-query mode);
+* ``student_int8`` -- the int8 export, at the last point only;
+* ``label_free`` -- the agreement estimate (``evaluation.agreement``) on the set's corpus.
+
+**Clock.** ``--clock cpu`` (the default) charges training its process CPU time divided
+by ``--cpu-share`` (the cores the trainer keeps busy on an idle machine), so a run on a
+shared machine gets the same training as one alone; ``--clock wall`` is the product's
+clock. The SciFact steps at each point are printed beside those of a run alone
+(``docs/results/distill_curve_spread120.json``) as the check of the share.
+
+Writes ``docs/results/fidelity_suite[_TAG].json`` and ``.md``: per set ``teacher``,
+``student``, ``teacher_query``, ``student_int8`` nDCG@10, ``retention``,
+``teacher_query_retention``, ``minutes``, ``label_free`` and every point; then
+``mean_retention`` and ``mean_teacher_query_retention`` over the sets and the rank
+correlation of the label-free figures with true retention over all points.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import time
+from dataclasses import asdict, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from agreement_vs_retention import SETS, spearman
+from distill_bench import (
+    CACHE,
+    EVAL_MAX_SEQ,
+    RESULTS,
+    corpus_embeddings,
+    encode,
+    load_teacher_tokenizer,
+    ndcg_at_10,
+    query_texts,
+    torch_threads,
+)
+
+logger = logging.getLogger("fidelity_suite")
+TEACHER_NAME = "all-MiniLM-L6-v2"
+QUIET_REFERENCE = RESULTS / "distill_curve_spread120.json"
+
+
+def parse_recipe(pairs: list[str]) -> dict[str, Any]:
+    """``["alpha_cos_sentence=8", "pseudo_queries=false"]`` -> config overrides (JSON values)."""
+    overrides: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        if not sep:
+            raise SystemExit(f"--recipe takes KEY=VALUE, got {pair!r}")
+        try:
+            overrides[key.strip()] = json.loads(raw)
+        except json.JSONDecodeError:
+            overrides[key.strip()] = raw
+    return overrides
+
+
+def make_clock(kind: str, cpu_share: float):
+    """The training budget's clock: wall time, or process CPU time / ``cpu_share``."""
+    if kind == "wall":
+        return time.perf_counter
+    return lambda: time.process_time() / cpu_share
+
+
+def clock_label(kind: str, cpu_share: float) -> str:
+    return f"process CPU seconds / {cpu_share:g}" if kind == "cpu" else "wall"
+
+
+def train_set(config, corpus: Path, points: list[float], out: Path, clock) -> tuple[dict, list]:
+    """One run on ``corpus`` to ``points[-1]`` minutes; snapshot folders at earlier points."""
+    from distill.export import export_student
+    from distill.run import run_distillation
+    from encoders import fingerprint, resolve_model
+
+    tokenizer = load_teacher_tokenizer(config.teacher)
+    teacher_print = fingerprint(resolve_model(config.teacher))
+    pending, snaps = list(points[:-1]), []
+
+    def on_step(step: int, seconds: float, student) -> None:
+        while pending and seconds >= pending[0] * 60:
+            minute = pending.pop(0)
+            folder = out.parent / f"{out.name}_{minute:g}min"
+            snap = {"minutes": minute, "steps": step}
+            student.eval()
+            meta = {"snapshot": snap, "teacher_fingerprint": teacher_print}
+            export_student(student, tokenizer, folder, EVAL_MAX_SEQ, meta)
+            student.train()
+            snaps.append({**snap, "dir": str(folder)})
+
+    config = replace(config, max_minutes=points[-1], checkpoint_every=10**9)
+    result = run_distillation(config, str(corpus), out, on_step=on_step, clock=clock)
+    training = result.meta["training"]
+    last = {"minutes": training["seconds"] / 60, "steps": training["steps"], "dir": str(out)}
+    snaps.append({**last, "int8_dir": str(result.int8_out) if result.int8_out else None})
+    return result.meta, snaps
+
+
+def product_encoder(name: str, folder: Path):
+    """The product's encoder over ``folder`` at 256 tokens (it knows how int8 folders load)."""
+    from encoders import EncoderConfig
+    from encoders.sentence_transformer import SentenceTransformerEncoder
+
+    return SentenceTransformerEncoder(name, folder, EncoderConfig(max_seq_length=EVAL_MAX_SEQ))
+
+
+def score_point(data, snap: dict, teacher: dict, probe) -> dict[str, Any]:
+    """nDCG@10 of the student and of teacher-query mode, the label-free estimate, int8."""
+    folder = Path(snap["dir"])
+    docs = corpus_embeddings(folder, data)
+    student = ndcg_at_10(data, docs, encode(folder, query_texts(data)))
+    paired = ndcg_at_10(data, docs, teacher["queries"])
+    row = {
+        "minutes": round(snap["minutes"], 2),
+        "steps": snap["steps"],
+        "student": student,
+        "teacher_query": paired,
+        "retention": student / teacher["ndcg"],
+        "teacher_query_retention": paired / teacher["ndcg"],
+    }
+    encoder = product_encoder("student", folder)
+    row["label_free"] = probe.measure(encoder).to_dict()
+    if snap.get("int8_dir"):
+        int8 = product_encoder("int8", Path(snap["int8_dir"]))
+        row["student_int8"] = ndcg_at_10(
+            data,
+            int8.encode_documents(list(data.documents)),
+            int8.encode_queries(query_texts(data)),
+        )
+    return row
+
+
+def run_set(name: str, root: Path, config, points: list[float], clock, tag: str) -> dict:
+    """Train on ``root``'s corpus, score every snapshot; the set's entry of the JSON."""
+    from encoders import resolve_model
+    from evaluation import load_beir
+    from evaluation.agreement import AgreementProbe
+
+    data = load_beir(root, "test", name=name)
+    teacher_dir = resolve_model(config.teacher)
+    t_docs = corpus_embeddings(teacher_dir, data)
+    t_queries = encode(teacher_dir, query_texts(data))
+    teacher = {"ndcg": ndcg_at_10(data, t_docs, t_queries), "queries": t_queries}
+    started = time.perf_counter()
+    meta, snaps = train_set(config, root / "corpus.jsonl", points, CACHE / f"suite_{tag}" / name,
+                            clock)  # fmt: skip
+    train_wall = time.perf_counter() - started
+    probe = AgreementProbe(data.documents, product_encoder("teacher", teacher_dir))
+    rows = [score_point(data, snap, teacher, probe) for snap in snaps]
+    final = rows[-1]
+    return {
+        "teacher": teacher["ndcg"],
+        "student": final["student"],
+        "teacher_query": final["teacher_query"],
+        "student_int8": final.get("student_int8"),
+        "retention": final["retention"],
+        "teacher_query_retention": final["teacher_query_retention"],
+        "minutes": final["minutes"],
+        "label_free": final["label_free"],
+        "points": rows,
+        "training": {**meta["training"], "wall_seconds_shared": train_wall},
+        "held_out_cosine": meta.get("fidelity"),
+        "data": meta["data"],
+        "layer_map": meta.get("layer_map"),
+    }
+
+
+def quiet_steps() -> dict[str, int]:
+    """SciFact steps at each minute of the default recipe run alone (the clock check)."""
+    if not QUIET_REFERENCE.is_file():
+        return {}
+    points = json.loads(QUIET_REFERENCE.read_text())["points"]
+    return {f"{p['minutes']:g}": p["steps"] for p in points}
+
+
+def correlation(sets: dict[str, dict]) -> dict[str, Any]:
+    """Spearman between each label-free figure and true retention over every point."""
+    out: dict[str, Any] = {}
+    for kind, key in (("student", "retention"), ("student docs + teacher queries",
+                                                 "teacher_query_retention")):  # fmt: skip
+        rows = [p for s in sets.values() for p in s["points"]
+                if kind in p["label_free"]["systems"]]  # fmt: skip
+        truth = [p[key] for p in rows]
+        out[kind] = {
+            figure: spearman([p["label_free"]["systems"][kind][figure] for p in rows], truth)
+            for figure in ("overlap_at_10", "rbo", "self_hit_at_10")
+        }
+        out[kind]["points"] = len(rows)
+    return out
+
+
+def markdown(payload: dict[str, Any]) -> str:
+    lines = [
+        f"Student ({payload['layer_map']} of {TEACHER_NAME}) distilled on each set's corpus text "
+        f"only; clock: {payload['clock']}. nDCG@10 by exact search over the full corpus, "
+        "256 tokens. tq = student documents + teacher queries.",
+        "",
+        "| set | minutes | steps | teacher | student | retention | tq | tq retention | int8 "
+        "| agreement (overlap@10 student / tq) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, entry in payload["sets"].items():
+        for p in entry["points"]:
+            systems = p["label_free"]["systems"]
+            tq = systems.get("student docs + teacher queries", {}).get("overlap_at_10", 0)
+            int8 = f"{p['student_int8'] * 100:.2f}" if p.get("student_int8") else ""
+            lines.append(
+                f"| {name} | {p['minutes']:g} | {p['steps']} | {entry['teacher'] * 100:.2f} | "
+                f"{p['student'] * 100:.2f} | {p['retention'] * 100:.1f}% | "
+                f"{p['teacher_query'] * 100:.2f} | {p['teacher_query_retention'] * 100:.1f}% | "
+                f"{int8} | {systems['student']['overlap_at_10']:.2f} / {tq:.2f} |"
+            )
+    lines += [
+        "",
+        f"Mean retention over the sets at the last point: student "
+        f"{payload['mean_retention'] * 100:.1f}%, teacher-query mode "
+        f"{payload['mean_teacher_query_retention'] * 100:.1f}%.",
+    ]
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--minutes", default="5,10", help="snapshot points; the last ends the run")
+    parser.add_argument("--sets", default=",".join(SETS),
+                        help=f"of {', '.join(SETS)}, or NAME=BEIR_FOLDER")  # fmt: skip
+    parser.add_argument("--recipe", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="DistillConfig overrides, e.g. alpha_cos_sentence=8")  # fmt: skip
+    parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
+    parser.add_argument("--cpu-share", type=float, default=2.0,
+                        help="cores the trainer keeps busy alone (CPU clock only)")  # fmt: skip
+    parser.add_argument("--tag", default="", help="results go to fidelity_suite_TAG.json")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from distill.config import DistillConfig
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = parse_args(argv)
+    config = DistillConfig(**parse_recipe(args.recipe))
+    points = sorted(float(p) for p in args.minutes.split(","))
+    clock = make_clock(args.clock, args.cpu_share)
+    sets = {}
+    for item in args.sets.split(","):
+        name, _, folder = item.partition("=")
+        root = Path(folder) if folder else SETS[name]
+        sets[name] = run_set(name, root, config, points, clock, args.tag or "default")
+        logger.info("%s: %s", name, {k: v for k, v in sets[name].items() if k != "points"})
+    payload = {
+        "recipe": asdict(config),
+        "layer_map": next(iter(sets.values()))["layer_map"],
+        "clock": clock_label(args.clock, args.cpu_share),
+        "threads": torch_threads(),
+        "sets": sets,
+        "mean_retention": float(np.mean([s["retention"] for s in sets.values()])),
+        "mean_teacher_query_retention": float(
+            np.mean([s["teacher_query_retention"] for s in sets.values()])
+        ),
+        "label_free_vs_retention": correlation(sets),
+        "scifact_steps_alone": quiet_steps(),
+    }
+    name = "fidelity_suite" + (f"_{args.tag}" if args.tag else "")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
+    (RESULTS / f"{name}.md").write_text(markdown(payload) + "\n")
+    print(markdown(payload))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
