@@ -190,3 +190,47 @@ def test_the_cli_indexes_a_lite_file_on_ray_and_exits_like_the_local_engine(
         assert {display_name(p) for p in docs.glob("*.md")} == set(store.sources(name))
     finally:
         store.close()
+
+
+class _StoreThatKillsMilvus:
+    """The driver's store: once the run's collections exist, Milvus is killed, so every
+    later call (the actors' planning reads and upserts, the driver's deletes) fails."""
+
+    def __init__(self, store: MilvusStore, server) -> None:
+        self._store, self._server = store, server
+
+    def ensure_collection(self, *args, **kwargs):
+        result = self._store.ensure_collection(*args, **kwargs)
+        self._server.kill()  # the launcher; Milvus Lite's binary dies with it
+        self._server.wait()
+        return result
+
+    def __getattr__(self, name: str):
+        return getattr(self._store, name)
+
+
+def test_milvus_gone_after_start_fails_every_file_and_sets_the_error(
+    tmp_path, model, local_ray, encoder
+):
+    """Milvus dies once the run has begun: no file is reported indexed, each file fails with
+    "not written", and the report carries the error (the CLI's exit code 4)."""
+    import subprocess
+
+    from indexer.stores.lite_server import free_port, server_command, stop_process, wait_for_port
+
+    port = free_port()
+    server = subprocess.Popen(server_command(tmp_path / "gone.db", "127.0.0.1", port))
+    wait_for_port("127.0.0.1", port)
+    store = MilvusStore(f"http://127.0.0.1:{port}")
+    docs = write_corpus(tmp_path / "docs", files=3)
+    walk = walk_files([docs])
+    try:
+        report = index_files_ray(walk.files, [encoder], _StoreThatKillsMilvus(store, server),
+                                 store.location, _settings("gone", store.location),
+                                 SMALL_CHUNKS)  # fmt: skip
+    finally:
+        stop_process(server)
+    assert report.error
+    assert report.count("indexed") == 0
+    assert len(report.files) == len(walk.files) == report.count("failed")
+    assert all(f.reason.startswith("not written") for f in report.files)
