@@ -236,3 +236,13 @@ def check_query_texts(queries: Sequence[str], expected: int | None = None) -> li
         if len(text.encode("utf-8", errors="replace")) > MAX_QUERY_TEXT_BYTES:
             raise ValueError(f"keyword query is longer than {MAX_QUERY_TEXT_BYTES} bytes")
     return texts
+
+
+def check_hybrid_request(
+    vectors: np.ndarray, dim: int, queries: Sequence[str], top_k: int
+) -> tuple[np.ndarray, list[str]]:
+    """A hybrid search's inputs checked as every store checks them: ``top_k``, the dense
+    query rows ``(q, dim)``, and one keyword query per row."""
+    check_top_k(top_k)
+    dense = check_vectors(vectors, dim, "query vectors")
+    return dense, check_query_texts(queries, expected=len(dense))

@@ -17,6 +17,7 @@ import numpy as np
 from indexer.stores.base import (
     CollectionInfo,
     Filters,
+    check_hybrid_request,
     check_query_texts,
     check_top_k,
     check_vectors,
@@ -144,9 +145,7 @@ class InMemoryStore:
         fusion: Fusion = DEFAULT_FUSION,
     ) -> list[list[Hit]]:
         coll = self._get(name)
-        check_top_k(top_k)
-        dense_queries = check_vectors(vectors, coll.info.dim, "query vectors")
-        texts = check_query_texts(queries, expected=len(dense_queries))
+        dense_queries, texts = check_hybrid_request(vectors, coll.info.dim, queries, top_k)
         chunks, stored = self._matching(coll, filters)
         depth = candidate_depth(top_k)
         dense = self._dense(stored, dense_queries, depth)

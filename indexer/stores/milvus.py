@@ -30,6 +30,7 @@ from indexer.stores.base import (
     Filters,
     FullTextUnavailableError,
     StoreUnavailableError,
+    check_hybrid_request,
     check_query_texts,
     check_top_k,
     check_vectors,
@@ -211,9 +212,7 @@ class MilvusStore:
         fusion: Fusion = DEFAULT_FUSION,
     ) -> list[list[Hit]]:
         info = self._require(name)
-        check_top_k(top_k)
-        dense = check_vectors(vectors, info.dim, "query vectors")
-        texts = check_query_texts(queries, expected=len(dense))
+        dense, texts = check_hybrid_request(vectors, info.dim, queries, top_k)
         target = self._full_text_target(name, filters, candidate_depth(top_k))
         return target.hybrid(dense, texts, top_k, fusion)
 
