@@ -288,7 +288,17 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--max-seq", type=int, default=256)
     parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument("--datasets", default="scifact,django_faq,python_faq")
+    parser.add_argument(
+        "--datasets",
+        default="scifact,django_faq,python_faq",
+        help="data sets for the nDCG deltas, comma-separated, or none",
+    )
+    parser.add_argument(
+        "--quality-arms",
+        default="all",
+        help="arms to score, comma-separated (teacher and student are always "
+        "scored: deltas need them), or all",
+    )
     parser.add_argument("--teacher-quality", action="store_true", help="score teacher variants")
     parser.add_argument("--quick", action="store_true", help="tiny sizes: proves it runs")
     parser.add_argument("--out", type=Path, default=RESULTS / "encoder_speed.json")
@@ -329,7 +339,11 @@ def run(args) -> None:
     scored = {n: e for n, e in arms.items() if n.startswith("student") or n == "teacher"}
     if args.teacher_quality:
         scored = arms
-    scores = quality(scored, args.datasets.split(","), args.quick)
+    if args.quality_arms != "all":
+        wanted = {"teacher", "student", *args.quality_arms.split(",")}
+        scored = {n: e for n, e in scored.items() if n in wanted}
+    names = [] if args.datasets == "none" else args.datasets.split(",")
+    scores = quality(scored, names, args.quick)
     variants = summarise(arms, timings, scores, flops, peak)
     report = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -13,7 +13,10 @@ the full corpus (256 tokens, ``evaluation.metrics`` through ranx):
 
 * ``student`` -- the student on both sides;
 * ``teacher_query`` -- student documents, teacher queries (teacher-query mode);
-* ``student_int8`` -- the int8 export, at the last point only;
+* ``student_int8`` -- the torch.ao int8 export, at the last point only;
+* ``int8_variants`` -- every int8 at the last point: torch.ao and the ``--backends``
+  variants (ONNX Runtime dynamic int8, OpenVINO static int8 calibrated on the set's
+  passages), each beside the fp32 student it came from;
 * ``label_free`` -- the agreement estimate (``evaluation.agreement``) on the set's corpus.
 
 **Clock.** ``--clock cpu`` (the default) charges training its process CPU time divided
@@ -56,6 +59,7 @@ from distill_bench import (
 logger = logging.getLogger("fidelity_suite")
 TEACHER_NAME = "all-MiniLM-L6-v2"
 QUIET_REFERENCE = RESULTS / "distill_curve_spread120.json"
+INT8_KINDS = ("torch.ao", "onnx-int8", "openvino-int8")
 
 
 def parse_recipe(pairs: list[str]) -> dict[str, Any]:
@@ -83,7 +87,9 @@ def clock_label(kind: str, cpu_share: float) -> str:
     return f"process CPU seconds / {cpu_share:g}" if kind == "cpu" else "wall"
 
 
-def train_set(config, corpus: Path, points: list[float], out: Path, clock) -> tuple[dict, list]:
+def train_set(
+    config, corpus: Path, points: list[float], out: Path, clock, backends: tuple[str, ...] = ()
+) -> tuple[dict, list]:
     """One run on ``corpus`` to ``points[-1]`` minutes; snapshot folders at earlier points."""
     from distill.export import export_student
     from distill.run import run_distillation
@@ -105,10 +111,14 @@ def train_set(config, corpus: Path, points: list[float], out: Path, clock) -> tu
             snaps.append({**snap, "dir": str(folder)})
 
     config = replace(config, max_minutes=points[-1], checkpoint_every=10**9)
-    result = run_distillation(config, str(corpus), out, on_step=on_step, clock=clock)
+    result = run_distillation(
+        config, str(corpus), out, on_step=on_step, clock=clock, backends=backends
+    )
     training = result.meta["training"]
     last = {"minutes": training["seconds"] / 60, "steps": training["steps"], "dir": str(out)}
-    snaps.append({**last, "int8_dir": str(result.int8_out) if result.int8_out else None})
+    int8_dir = str(result.int8_out) if result.int8_out else None
+    variants = {suffix: str(folder) for suffix, folder in result.variants.items()}
+    snaps.append({**last, "int8_dir": int8_dir, "variants": variants})
     return result.meta, snaps
 
 
@@ -137,16 +147,33 @@ def score_point(data, snap: dict, teacher: dict, probe) -> dict[str, Any]:
     encoder = product_encoder("student", folder)
     row["label_free"] = probe.measure(encoder).to_dict()
     if snap.get("int8_dir"):
-        int8 = product_encoder("int8", Path(snap["int8_dir"]))
-        row["student_int8"] = ndcg_at_10(
-            data,
-            int8.encode_documents(list(data.documents)),
-            int8.encode_queries(query_texts(data)),
-        )
+        row["student_int8"] = encoder_ndcg(data, product_encoder("int8", Path(snap["int8_dir"])))
+        row["int8_variants"] = {"torch.ao": row["student_int8"]}
+    for suffix, variant_folder in snap.get("variants", {}).items():
+        if suffix.endswith("int8"):
+            row.setdefault("int8_variants", {})[suffix] = encoder_ndcg(
+                data, variant_encoder(suffix, Path(variant_folder))
+            )
     return row
 
 
-def run_set(name: str, root: Path, config, points: list[float], clock, tag: str) -> dict:
+def encoder_ndcg(data, encoder) -> float:
+    """nDCG@10 of a product encoder on both sides, by exact search over the corpus."""
+    docs = encoder.encode_documents(list(data.documents))
+    return ndcg_at_10(data, docs, encoder.encode_queries(query_texts(data)))
+
+
+def variant_encoder(name: str, folder: Path):
+    """The product's ONNX / OpenVINO runtime over a variant folder at 256 tokens."""
+    from encoders import EncoderConfig
+    from encoders.backend_encoder import BackendEncoder
+
+    return BackendEncoder(name, folder, EncoderConfig(max_seq_length=EVAL_MAX_SEQ), threads=2)
+
+
+def run_set(
+    name: str, root: Path, config, points: list[float], clock, tag: str, backends: tuple = ()
+) -> dict:
     """Train on ``root``'s corpus, score every snapshot; the set's entry of the JSON."""
     from encoders import resolve_model
     from evaluation import load_beir
@@ -159,7 +186,7 @@ def run_set(name: str, root: Path, config, points: list[float], clock, tag: str)
     teacher = {"ndcg": ndcg_at_10(data, t_docs, t_queries), "queries": t_queries}
     started = time.perf_counter()
     meta, snaps = train_set(config, root / "corpus.jsonl", points, CACHE / f"suite_{tag}" / name,
-                            clock)  # fmt: skip
+                            clock, backends)  # fmt: skip
     train_wall = time.perf_counter() - started
     probe = AgreementProbe(data.documents, product_encoder("teacher", teacher_dir))
     rows = [score_point(data, snap, teacher, probe) for snap in snaps]
@@ -169,6 +196,7 @@ def run_set(name: str, root: Path, config, points: list[float], clock, tag: str)
         "student": final["student"],
         "teacher_query": final["teacher_query"],
         "student_int8": final.get("student_int8"),
+        "int8_variants": final.get("int8_variants", {}),
         "retention": final["retention"],
         "teacher_query_retention": final["teacher_query_retention"],
         "minutes": final["minutes"],
@@ -226,6 +254,14 @@ def markdown(payload: dict[str, Any]) -> str:
                 f"{p['teacher_query'] * 100:.2f} | {p['teacher_query_retention'] * 100:.1f}% | "
                 f"{int8} | {systems['student']['overlap_at_10']:.2f} / {tq:.2f} |"
             )
+    lines += ["", "int8 at the last point, nDCG@10 (points against the fp32 student):", "",
+              "| set | fp32 | " + " | ".join(INT8_KINDS) + " |",
+              "|---|---|" + "---|" * len(INT8_KINDS)]  # fmt: skip
+    for name, entry in payload["sets"].items():
+        fp32, variants = entry["student"], entry.get("int8_variants", {})
+        cells = [f"{variants[k] * 100:.2f} ({(variants[k] - fp32) * 100:+.2f})"
+                 if k in variants else "" for k in INT8_KINDS]  # fmt: skip
+        lines.append(f"| {name} | {fp32 * 100:.2f} | " + " | ".join(cells) + " |")
     lines += [
         "",
         f"Mean retention over the sets at the last point: student "
@@ -246,27 +282,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--cpu-share", type=float, default=2.0,
                         help="cores the trainer keeps busy alone (CPU clock only)")  # fmt: skip
     parser.add_argument("--tag", default="", help="results go to fidelity_suite_TAG.json")
+    parser.add_argument(
+        "--backends",
+        default="onnx-int8,openvino-int8",
+        help="backend variants to export and score at the last point, or none",
+    )
     return parser.parse_args(argv)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from distill.config import DistillConfig
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    args = parse_args(argv)
-    config = DistillConfig(**parse_recipe(args.recipe))
-    points = sorted(float(p) for p in args.minutes.split(","))
-    clock = make_clock(args.clock, args.cpu_share)
-    sets = {}
-    for item in args.sets.split(","):
-        name, _, folder = item.partition("=")
-        root = Path(folder) if folder else SETS[name]
-        sets[name] = run_set(name, root, config, points, clock, args.tag or "default")
-        logger.info("%s: %s", name, {k: v for k, v in sets[name].items() if k != "points"})
+def write_payload(args, config, clock: str, sets: dict[str, dict]) -> dict[str, Any]:
+    """Write the JSON and the table for the sets done so far (after every set, so a long
+    run that stops early keeps what it measured); the payload."""
     payload = {
         "recipe": asdict(config),
         "layer_map": next(iter(sets.values()))["layer_map"],
-        "clock": clock_label(args.clock, args.cpu_share),
+        "clock": clock,
         "threads": torch_threads(),
         "sets": sets,
         "mean_retention": float(np.mean([s["retention"] for s in sets.values()])),
@@ -280,6 +310,25 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
     (RESULTS / f"{name}.md").write_text(markdown(payload) + "\n")
+    return payload
+
+
+def main(argv: list[str] | None = None) -> int:
+    from distill.config import DistillConfig
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    args = parse_args(argv)
+    config = DistillConfig(**parse_recipe(args.recipe))
+    points = sorted(float(p) for p in args.minutes.split(","))
+    backends = () if args.backends == "none" else tuple(args.backends.split(","))
+    clock = make_clock(args.clock, args.cpu_share)
+    sets = {}
+    for item in args.sets.split(","):
+        name, _, folder = item.partition("=")
+        root = Path(folder) if folder else SETS[name]
+        sets[name] = run_set(name, root, config, points, clock, args.tag or "default", backends)
+        logger.info("%s: %s", name, {k: v for k, v in sets[name].items() if k != "points"})
+        payload = write_payload(args, config, clock_label(args.clock, args.cpu_share), sets)
     print(markdown(payload))
     return 0
 

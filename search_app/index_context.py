@@ -16,6 +16,7 @@ from encoders import (
     STUDENT,
     STUDENT_INT8,
     TEACHER,
+    VARIANT_NAMES,
     Encoder,
     ModelNotFoundError,
     QueryEncoderMismatchError,
@@ -77,16 +78,24 @@ class IndexContext:
     def available_encoders(self) -> list[str]:
         """Encoders that can be used to index: the teacher, distilled models on disk, and
         whatever is already indexed."""
-        models = self.settings.models_dir
-        names = {TEACHER, *self.indexed_encoders()}
-        names.update(n for n in (STUDENT, STUDENT_INT8) if (models / n).is_dir())
+        names = {TEACHER, *self.indexed_encoders(), *self._models_on_disk()}
         return sorted(names)
 
+    def _models_on_disk(self) -> list[str]:
+        """Registry names with a folder under ``models_dir``: the student, its int8 export
+        and every ONNX / OpenVINO variant that ``distill --backends`` wrote."""
+        models = self.settings.models_dir
+        return [n for n in (STUDENT, STUDENT_INT8, *VARIANT_NAMES) if (models / n).is_dir()]
+
     def missing_encoders(self) -> dict[str, str]:
-        """Registry encoders that cannot be searched yet, with what to do about it."""
+        """Registry encoders that cannot be searched yet, with what to do about it.
+
+        Backend variants are named only once their folder exists (``distill --backends``).
+        """
         indexed, models = set(self.indexed_encoders()), self.settings.models_dir
         missing = {}
-        for name in (STUDENT, TEACHER, STUDENT_INT8):
+        variants = [n for n in self._models_on_disk() if n in VARIANT_NAMES]
+        for name in (STUDENT, TEACHER, STUDENT_INT8, *variants):
             if name in indexed:
                 continue
             if name == TEACHER or (models / name).is_dir():

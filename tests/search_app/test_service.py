@@ -245,6 +245,21 @@ def test_missing_encoders_say_what_to_do(tmp_path):
     assert missing["student"] == "not indexed (distilsearch index PATH --encoder student)"
     assert missing["student-int8"].startswith("no model at ")
     assert "teacher" not in missing
+    assert "student-openvino-int8" not in missing  # variants appear once exported
+
+
+def test_backend_variants_on_disk_are_offered_for_indexing(tmp_path):
+    service = make_service(tmp_path, DOCS, KeywordEncoder(["cat"], name="teacher"))
+    for name in ("student", "student-openvino-int8", "teacher-onnx", "not-a-variant"):
+        (service.settings.models_dir / name).mkdir(parents=True)
+    assert service.available_encoders() == [
+        "student", "student-openvino-int8", "teacher", "teacher-onnx",
+    ]  # fmt: skip
+    missing = service.missing_encoders()
+    assert missing["student-openvino-int8"] == (
+        "not indexed (distilsearch index PATH --encoder student-openvino-int8)"
+    )
+    assert "not-a-variant" not in missing
 
 
 def test_settings_for_the_llm_and_uploads():
