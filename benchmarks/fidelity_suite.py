@@ -54,6 +54,7 @@ from distill_bench import (
     ndcg_at_10,
     query_texts,
     torch_threads,
+    write_results,
 )
 
 logger = logging.getLogger("fidelity_suite")
@@ -290,9 +291,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def write_payload(args, config, clock: str, sets: dict[str, dict]) -> dict[str, Any]:
-    """Write the JSON and the table for the sets done so far (after every set, so a long
-    run that stops early keeps what it measured); the payload."""
+def write_payload(args, config, clock: str, sets: dict[str, dict]) -> None:
+    """Write (and print) the JSON and the table for the sets done so far: after every set,
+    so a long run that stops early keeps what it measured."""
     payload = {
         "recipe": asdict(config),
         "layer_map": next(iter(sets.values()))["layer_map"],
@@ -306,11 +307,8 @@ def write_payload(args, config, clock: str, sets: dict[str, dict]) -> dict[str, 
         "label_free_vs_retention": correlation(sets),
         "scifact_steps_alone": quiet_steps(),
     }
-    name = "fidelity_suite" + (f"_{args.tag}" if args.tag else "")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / f"{name}.md").write_text(markdown(payload) + "\n")
-    return payload
+    write_results("fidelity_suite" + (f"_{args.tag}" if args.tag else ""), payload,
+                  markdown(payload))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,8 +326,7 @@ def main(argv: list[str] | None = None) -> int:
         root = Path(folder) if folder else SETS[name]
         sets[name] = run_set(name, root, config, points, clock, args.tag or "default", backends)
         logger.info("%s: %s", name, {k: v for k, v in sets[name].items() if k != "points"})
-        payload = write_payload(args, config, clock_label(args.clock, args.cpu_share), sets)
-    print(markdown(payload))
+        write_payload(args, config, clock_label(args.clock, args.cpu_share), sets)
     return 0
 
 
