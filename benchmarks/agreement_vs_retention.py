@@ -39,6 +39,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from report_files import write_report
+
 from encoders import Encoder, pairs_with, system_label
 from evaluation.agreement import (
     DEFAULT_MAX_PASSAGES,
@@ -194,12 +196,7 @@ def markdown(payload: Mapping[str, Any]) -> str:
 
 def write_results(payload: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
     """``agreement_vs_retention.json`` and ``.md`` under ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "agreement_vs_retention.json"
-    md_path = json_path.with_suffix(".md")
-    json_path.write_text(json.dumps(payload, indent=2) + "\n")
-    md_path.write_text(markdown(payload))
-    return json_path, md_path
+    return write_report(out_dir / "agreement_vs_retention.json", payload, markdown(payload))
 
 
 def build_payload(points: Sequence[Point], args: argparse.Namespace, extra: dict) -> dict:

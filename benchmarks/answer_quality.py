@@ -34,13 +34,14 @@ Writes ``docs/results/answer_quality.json`` and ``.md``.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import random
 import statistics
 import time
 from pathlib import Path
 from typing import Any
+
+from report_files import write_report
 
 from core.settings import load_settings
 from encoders import build_encoder
@@ -241,10 +242,7 @@ def main(argv: list[str] | None = None) -> None:
                "quick": args.quick, "support_threshold": SUPPORT, "min_terms": MIN_TERMS,
                "bar": BAR, "results": results, "note": args.note}  # fmt: skip
     payload["verdict"] = verdict(results)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.with_suffix(".json").write_text(json.dumps(payload, indent=2) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(payload))
-    print(markdown(payload))
+    write_report(args.out.with_suffix(".json"), payload, markdown(payload))
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from dev_suite_rst import Section
+from report_files import write_report
 
 logger = logging.getLogger("dev_suite")
 
@@ -377,10 +378,7 @@ def write_teacher_results(scores: dict[str, Any], batch: int, max_seq: int) -> N
             f"{100 * row['ndcg@10']:.2f} | {100 * row['recall@100']:.2f} | "
             f"{100 * row['mrr@10']:.2f} | {row['seconds']}{reused} |"
         )
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "dev_suite.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / "dev_suite.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report(RESULTS / "dev_suite.json", payload, "\n".join(lines))
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from report_files import write_report
 
 from evaluation import BeirDataset, evaluate_run, exact_run, load_beir
 
@@ -125,10 +126,8 @@ def score(
 
 
 def write_results(name: str, payload: dict, table: str) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / f"{name}.md").write_text(table + "\n")
-    print(table)
+    """``docs/results/<name>.json`` and ``.md``."""
+    write_report(RESULTS / f"{name}.json", payload, table)
 
 
 def train_with_snapshots(config, points: list[float], out: Path) -> tuple[dict, list[dict]]:

@@ -41,6 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from report_files import write_report
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "docs" / "results"
@@ -362,10 +363,7 @@ def run(args) -> None:
         "target": verdict(variants),
         "pipeline": pipeline_slot(),
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=1) + "\n")
-    args.out.with_suffix(".md").write_text(markdown(report))
-    print(markdown(report))
+    write_report(args.out, report, markdown(report))
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from report_files import write_report
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "docs" / "results"
 LATENCY_FILE = RESULTS / "query_latency_modes.json"
@@ -323,10 +325,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def write(out: Path, payload: dict[str, Any]) -> int:
     """``hybrid.json`` and ``hybrid.md`` under ``out``; prints the markdown."""
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "hybrid.json").write_text(json.dumps(payload, indent=1) + "\n")
-    (out / "hybrid.md").write_text(markdown(payload))
-    print(markdown(payload))
+    write_report(out / "hybrid.json", payload, markdown(payload))
     return 0
 
 

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata as md
-import json
 import os
 import random
 import resource
@@ -36,9 +35,11 @@ import time
 from pathlib import Path
 
 import numpy as np
+from report_files import write_report
 
 from core.settings import load_settings
-from encoders import build_encoder
+from encoders import build_encoder, encoder_slug
+from indexer import collection_name
 from indexer.pipeline import IndexOptions, index_files
 from indexer.stores import milvus_engine
 from indexer.stores.base import CollectionInfo
@@ -63,13 +64,14 @@ def measure_pipeline(
     files: list[Path], encoder, workdir: Path
 ) -> tuple[dict[str, float], list[str]]:
     """End-to-end indexing with a cold cache, the bare encoder, then a warm-cache rerun."""
-    store = MilvusStore(str(workdir / f"pipeline_{encoder.name}.db"))
-    cache = workdir / f"cache_{encoder.name}.sqlite"
+    slug = encoder_slug(encoder.name)  # a path or a registry name with '-' in it
+    store = MilvusStore(str(workdir / f"pipeline_{slug}.db"))
+    cache = workdir / f"cache_{slug}.sqlite"
     options = IndexOptions(workers=1, embedding_cache=cache)
     started = time.perf_counter()
     report = index_files(files, [encoder], store, "bench", options)
     e2e = time.perf_counter() - started
-    texts = [h.text for h in _all_hits(store, f"bench_{encoder.name}")]
+    texts = [h.text for h in _all_hits(store, collection_name("bench", encoder.name))]
     started = time.perf_counter()
     encoder.encode_documents(texts)
     bare = time.perf_counter() - started
@@ -295,11 +297,7 @@ def main() -> None:
             "load_avg": [round(x, 2) for x in (*load_before, *os.getloadavg())],
         }
     )
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    table = _markdown(result)
-    args.out.with_suffix(".md").write_text(table)
-    print(table)
+    write_report(args.out, result, _markdown(result))
 
 
 def _markdown(result: dict) -> str:

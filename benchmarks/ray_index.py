@@ -18,7 +18,6 @@ cache off. Measured:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import tempfile
@@ -26,6 +25,7 @@ import time
 from pathlib import Path
 
 from index_bench import insert_synthetic
+from report_files import write_report
 
 from core.settings import load_settings
 from encoders import build_encoder
@@ -134,11 +134,7 @@ def main() -> None:
     result["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
     result["store"] = "milvus-lite 2.5.1 served over gRPC (indexer.stores.lite_server)"
     result["load_avg"] = [round(x, 2) for x in (*load_before, *os.getloadavg())]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    table = markdown(result)
-    args.out.with_suffix(".md").write_text(table)
-    print(table)
+    write_report(args.out, result, markdown(result))
 
 
 def markdown(result: dict) -> str:

@@ -27,7 +27,6 @@ nDCG@10 against ``raw``.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import re
 import sys
@@ -42,6 +41,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dev_suite import RESULTS, is_faq_question, leaks, to_beir, write_beir
 from dev_suite_rst import Section, clean_body, find_headings, parse_rst
+from report_files import write_report
 
 logger = logging.getLogger("rst_cleaning")
 SENTINEL = "DSRSTSECTION{:05d}MARK"
@@ -178,10 +178,7 @@ def write_results(payload: dict[str, Any], quick: bool) -> None:
         lines.append(f"| {label} | {row['seconds']} | {row['chunks']} | "
                      f"{row['chunks_with_markup_pct']}% |")  # fmt: skip
     lines += ["", payload["verdict"]]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{stem}.json").write_text(json.dumps(payload, indent=2) + "\n")
-    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    write_report(RESULTS / f"{stem}.json", payload, "\n".join(lines))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,8 @@ from typing import Any
 
 #: Loss-term names in the order the progress bar and the metadata show them.
 LOSS_TERMS = ("ce", "mlm", "cos_token", "cos_sentence")
+#: Kinds of pseudo-query a training passage can be paired with (:func:`distill.data.vary_queries`).
+QUERY_KINDS = ("title", "sentence", "span", "question")
 
 
 def every_other_layer(n_teacher_layers: int) -> tuple[int, ...]:
@@ -66,7 +68,8 @@ class DistillConfig:
     alpha_cos_sentence: float = 4.0
     temperature: float = 2.0
     kd_scale: float = 20.0  # cosine similarities are multiplied by this before / T
-    pseudo_queries: bool = True  # in-batch KD between titles/first sentences and passages
+    pseudo_queries: bool = True  # in-batch KD between pseudo-queries and passages
+    query_kinds: tuple[str, ...] = ("title",)  # drawn per passage from QUERY_KINDS
     mlm_probability: float = 0.15
     lr: float = 2e-4
     weight_decay: float = 0.01
@@ -99,6 +102,9 @@ class DistillConfig:
                 raise ValueError(f"layer_map has a negative layer: {self.layer_map}")
             if list(self.layer_map) != sorted(set(self.layer_map)):
                 raise ValueError(f"layer_map must be strictly increasing, got {self.layer_map}")
+        object.__setattr__(self, "query_kinds", tuple(self.query_kinds))
+        if not self.query_kinds or set(self.query_kinds) - set(QUERY_KINDS):
+            raise ValueError(f"query_kinds must be some of {QUERY_KINDS}, got {self.query_kinds}")
         if self.init not in ("teacher", "random"):
             raise ValueError(f"init must be 'teacher' or 'random', got {self.init!r}")
         positive = {
@@ -151,4 +157,5 @@ class DistillConfig:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["layer_map"] = list(self.layer_map) if self.layer_map else None
+        data["query_kinds"] = list(self.query_kinds)
         return data

@@ -149,6 +149,58 @@ def split_holdout(
     return train, [e for e in examples if e.doc in held]
 
 
+#: Question frames for the "question" kind; ``{}`` is a title or a short span of the passage.
+QUESTION_FRAMES = (
+    "how do I {}?",
+    "what is {}?",
+    "why {}?",
+    "how does {} work?",
+    "can I {}?",
+    "{}?",
+)
+
+
+def vary_queries(examples: Sequence[Example], kinds: Sequence[str], seed: int) -> list[Example]:
+    """``examples`` with each pseudo-query redrawn from one of ``kinds`` (seeded, per passage).
+
+    ``title``: the query :func:`load_examples` chose (title, section or first sentence).
+    ``sentence``: one sentence of the passage, at most 32 words. ``span``: 3-12 consecutive
+    words of it. ``question``: a question frame around the title or a 2-6 word span.
+    Only the query changes; the teacher's encoding of it is the target, so a question
+    that is not literally answered by the passage still teaches the student to encode
+    question-shaped input the way the teacher does.
+    """
+    if tuple(kinds) == ("title",):
+        return list(examples)
+    rng = random.Random(seed)
+    out: list[Example] = []
+    for example in examples:
+        kind = rng.choice(tuple(kinds))
+        out.append(Example(example.text, _pseudo_query(example, kind, rng), example.doc))
+    return out
+
+
+def _pseudo_query(example: Example, kind: str, rng: random.Random) -> str:
+    words = example.text.split()
+    if kind == "sentence":
+        sentences = [s for s in _SENTENCE_END.split(example.text) if len(s.split()) >= 3]
+        return " ".join(rng.choice(sentences).split()[:32]) if sentences else example.query
+    if kind == "span":
+        return _span(words, rng, 3, 12) or example.query
+    if kind == "question":
+        subject = example.query if len(example.query.split()) <= 8 else _span(words, rng, 2, 6)
+        return rng.choice(QUESTION_FRAMES).format(subject.rstrip(" .?!:").lower())
+    return example.query
+
+
+def _span(words: list[str], rng: random.Random, shortest: int, longest: int) -> str:
+    if not words:
+        return ""
+    size = min(len(words), rng.randint(shortest, longest))
+    start = rng.randrange(len(words) - size + 1)
+    return " ".join(words[start : start + size])
+
+
 class BucketBatcher:
     """Index batches of similar length (less padding), reshuffled each epoch.
 

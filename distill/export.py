@@ -183,7 +183,14 @@ def model_card(meta: dict[str, Any]) -> str:
     for key in ("alpha_ce", "alpha_mlm", "alpha_cos_token", "alpha_cos_sentence"):
         if key in config:
             lines.append(f"| {key} | {_fmt(config[key])} |")
-    for key in ("temperature", "lr", "batch_size", "max_seq_length", "pseudo_queries"):
+    for key in (
+        "temperature",
+        "lr",
+        "batch_size",
+        "max_seq_length",
+        "pseudo_queries",
+        "query_kinds",
+    ):
         if key in config:
             lines.append(f"| {key} | {_fmt(config[key])} |")
     training = meta.get("training", {})

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from distill import distributed
 from distill.config import DistillConfig
-from distill.data import Example, load_examples, split_holdout
+from distill.data import Example, load_examples, split_holdout, vary_queries
 
 if TYPE_CHECKING:
     from distill.student import SentenceEncoder, Teacher
@@ -66,6 +66,7 @@ def run_distillation(
     config, teacher_dir, teacher, student = _load_models(config)
     examples = load_examples(data, config.max_seq_length, milvus_uri, milvus_token)
     train_set, held_out = split_holdout(examples, config.holdout_fraction, config.seed)
+    train_set = vary_queries(train_set, config.query_kinds, config.seed)
     checkpoint_dir = out.with_name(out.name + ".ckpt")
     result = trainer.train(
         config,

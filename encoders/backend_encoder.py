@@ -19,7 +19,7 @@ import numpy as np
 
 from encoders.protocol import EncoderConfig
 from encoders.resolve import fingerprint
-from encoders.variants import read_variant
+from encoders.variants import fp32_source, read_variant
 
 logger = logging.getLogger(__name__)
 
@@ -121,6 +121,8 @@ class BackendEncoder:
         self._lock = threading.Lock()  # one infer request / session call at a time
         self.dim = int(self._encode_batch(["warm-up"]).shape[1])  # also the first-call cost
         self.fingerprint = fingerprint(self.model_dir)
+        #: for an fp32 variant, the fingerprint of the weights it was exported from
+        self.source_fingerprint = fp32_source(marker)
         logger.info("%s: %s backend, %s pooling", name, self.backend, self._pooling)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from encoders.variants import MARKER, VARIANTS, variant_dir
+from encoders.resolve import fingerprint
+from encoders.variants import MARKER, SOURCE_FINGERPRINT, VARIANTS, variant_dir
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +120,7 @@ def write_variant_folder(source_dir: Path, out: Path, suffix: str, write, detail
         "variant": suffix,
         "quantization": variant.quantization or "none (fp32)",
         "source": str(source_dir),
+        SOURCE_FINGERPRINT: fingerprint(source_dir),
         **details,
     }
     (staging / MARKER).write_text(json.dumps(marker, indent=2) + "\n")

@@ -5,8 +5,10 @@ the teacher's query vectors can search the student's collection ("student docs +
 teacher queries"). That holds only for the teacher the student was distilled from:
 the student's model folder has ``distill_meta.json`` (written by ``distill/export.py``,
 copied into the int8 export) whose ``teacher_fingerprint`` names the teacher's weight
-fingerprint (:func:`encoders.resolve.fingerprint`), and the query encoder's
-fingerprint must equal it.
+fingerprint (:func:`encoders.resolve.fingerprint`), and the query encoder must carry
+those weights: its own fingerprint equals it, or it is an fp32 ONNX / OpenVINO export of
+that teacher (``source_fingerprint``, see :func:`encoders.variants.fp32_source`), which
+computes the same vectors faster. An int8 variant of the teacher does not pair.
 """
 
 from __future__ import annotations
@@ -72,12 +74,19 @@ def _teacher_fingerprint(model_dir: Path) -> str:
     return value
 
 
+def carried_weights(encoder: Encoder) -> set[str]:
+    """The weight fingerprints whose vectors ``encoder`` computes: its own, and for an
+    fp32 backend variant the fingerprint of the folder it was exported from."""
+    source = getattr(encoder, "source_fingerprint", None)
+    return {encoder.fingerprint, source} - {None}
+
+
 def check_query_encoder(document_encoder_dir: Path, query_encoder: Encoder) -> None:
-    """Raise :class:`QueryEncoderMismatchError` unless ``query_encoder`` is the teacher
-    that the model at ``document_encoder_dir`` was distilled from (by weight fingerprint).
+    """Raise :class:`QueryEncoderMismatchError` unless ``query_encoder`` carries the
+    weights of the teacher that the model at ``document_encoder_dir`` was distilled from.
     """
     expected = _teacher_fingerprint(Path(document_encoder_dir))
-    if query_encoder.fingerprint != expected:
+    if expected not in carried_weights(query_encoder):
         raise QueryEncoderMismatchError(
             f"query encoder {query_encoder.name!r} (fingerprint {query_encoder.fingerprint}) "
             f"is not the teacher that {document_encoder_dir} was distilled from (teacher "

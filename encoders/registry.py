@@ -42,8 +42,8 @@ def _hint(name: str) -> str:
     split = split_variant_name(name)
     if split is not None and split[0] == TEACHER:
         return (
-            "export it with encoders.backend_export.export_variants (out_base models/teacher);"
-            " benchmarks/encoder_speed.py does"
+            "`distilsearch distill --teacher-backends onnx,openvino` writes the fp32 ones; "
+            "any of them: encoders.backend_export.export_variants (out_base models/teacher)"
         )
     return "run `distilsearch distill --out models/student` first"
 

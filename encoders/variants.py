@@ -27,6 +27,8 @@ from pathlib import Path
 
 #: The file in a variant folder that names its backend, graph file and quantization.
 MARKER = "distilsearch_backend.json"
+#: The marker's key for the weight fingerprint of the folder the variant was exported from.
+SOURCE_FINGERPRINT = "source_fingerprint"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,16 @@ def read_variant(model_dir: Path) -> dict | None:
     if not (Path(model_dir) / str(marker.get("file_name", ""))).is_file():
         raise ValueError(f"{path}: its 'file_name' {marker.get('file_name')!r} is missing")
     return marker
+
+
+def fp32_source(marker: dict) -> str | None:
+    """The source fingerprint of an fp32 variant (its graph computes the source's numbers,
+    up to float rounding); None for an int8 variant or a marker written before the key."""
+    variant = VARIANTS.get(str(marker.get("variant", "")))
+    if variant is None or variant.quantization:
+        return None
+    value = marker.get(SOURCE_FINGERPRINT)
+    return value if isinstance(value, str) and value else None
 
 
 def is_backend_variant(model_dir: Path) -> bool:

@@ -119,16 +119,17 @@ def index_files(
         if roots := options.prune_roots:
             report.chunks_deleted += prune_missing(store, targets, roots, tasks, report)
     except StoreUnavailableError as exc:
-        report.error = str(exc)
-        logger.error("indexing stopped: %s", exc)
-        done = {result.path for result in report.files}
-        for task in tasks:
-            if display_name(task.path) not in done:
-                record(FileResult(display_name(task.path), "failed", reason=f"not written: {exc}"))
+        fail_unwritten(report, [task.path for task in tasks], str(exc), record)
     finally:
         if cache:
             report.vectors_from_cache = cache.hits
             cache.close()
+    return finish_report(report, files, started)
+
+
+def finish_report(report: IndexReport, files: Sequence[Path], started: float) -> IndexReport:
+    """Put ``report``'s files in the order of ``files``, stamp the seconds since
+    ``started`` (``time.perf_counter``), log its summary, and return it."""
     order = {display_name(path): i for i, path in enumerate(files)}
     report.files.sort(key=lambda result: order.get(result.path, len(order)))
     report.seconds = time.perf_counter() - started
@@ -258,6 +259,22 @@ def _plan(outcome: Outcome, targets: dict[str, Encoder], store: VectorStore) -> 
         new[name] = [c for c in outcome.chunks if c.id not in existing]
         stale[name] = existing - wanted
     return Pending(outcome.task.path, len(outcome.chunks), new, stale, outcome.seconds)
+
+
+def fail_unwritten(
+    report: IndexReport,
+    paths: Sequence[Path],
+    error: str,
+    record: Callable[[FileResult], None],
+) -> None:
+    """The store became unreachable mid-run: set ``report.error`` and record every file of
+    ``paths`` not yet reported as failed ("not written"), so none is silently lost."""
+    report.error = error
+    logger.error("indexing stopped: %s", error)
+    done = {result.path for result in report.files}
+    for path in paths:
+        if display_name(path) not in done:
+            record(FileResult(display_name(path), "failed", reason=f"not written: {error}"))
 
 
 def prune_missing(

@@ -29,7 +29,13 @@ from typing import Any
 from core.settings import Settings, is_server_uri
 from encoders import Encoder
 from indexer.names import display_name, source_name
-from indexer.pipeline import IndexOptions, ProgressFn, prune_missing
+from indexer.pipeline import (
+    IndexOptions,
+    ProgressFn,
+    fail_unwritten,
+    finish_report,
+    prune_missing,
+)
 from indexer.ray_stages import STORE_ERROR, ChunkStage, EncodeStage, FilePlan
 from indexer.report import FileResult, IndexReport
 from indexer.retrieval import collection_name
@@ -153,11 +159,7 @@ def index_files_ray(
             )
     except StoreUnavailableError as exc:  # from the driver's deletes or an actor's row
         tracker.stop(str(exc))
-    order = {display_name(path): i for i, path in enumerate(unique)}
-    report.files.sort(key=lambda result: order.get(result.path, len(order)))
-    report.seconds = time.perf_counter() - started
-    logger.info("%s", report.summary())
-    return report
+    return finish_report(report, unique, started)
 
 
 def _dataset(
@@ -255,11 +257,4 @@ class _Tracker:
 
     def stop(self, error: str) -> None:
         """The store became unreachable: every file not reported fails, nothing lost."""
-        self._report.error = error
-        logger.error("indexing stopped: %s", error)
-        done = {result.path for result in self._report.files}
-        for path in self._files:
-            if display_name(path) not in done:
-                self.record(
-                    FileResult(display_name(path), "failed", reason=f"not written: {error}")
-                )
+        fail_unwritten(self._report, self._files, error, self.record)

@@ -150,7 +150,9 @@ def system_select(
     options = list(choices)
     if help_text is None and any(q for _, q in choices.values()):
         help_text = ("`X docs + teacher queries`: X's index, queries encoded by the teacher "
-                     "X was distilled from (its vectors share the teacher's space).")  # fmt: skip
+                     "X was distilled from (its vectors share the teacher's space); "
+                     "`+ teacher-onnx queries`: the same teacher, its ONNX graph, "
+                     "faster.")  # fmt: skip
     chosen = container.selectbox(
         label, options, index=default_index(options, preferred), help=help_text
     )

@@ -22,11 +22,17 @@ from encoders import (
     QueryEncoderMismatchError,
     distilled_from,
 )
+from encoders.variants import VARIANTS, split_variant_name, variant_name
 from indexer import Retriever, collection_name
 from indexer.stores import VectorStore
 from search_app.access import WriteAccess
 
 logger = logging.getLogger(__name__)
+
+#: Teacher exports that compute the teacher's own vectors (fp32), so they may pair too.
+TEACHER_FP32_VARIANTS = tuple(
+    variant_name(TEACHER, s) for s, v in VARIANTS.items() if not v.quantization
+)
 
 EncoderFactory = Callable[[str], Encoder]
 
@@ -90,11 +96,17 @@ class IndexContext:
     def missing_encoders(self) -> dict[str, str]:
         """Registry encoders that cannot be searched yet, with what to do about it.
 
-        Backend variants are named only once their folder exists (``distill --backends``).
+        Backend variants are named only once their folder exists (``distill --backends``);
+        the teacher's fp32 exports never are: they encode the teacher's own vectors, and
+        serve as its faster query encoders (:meth:`query_encoders`).
         """
         indexed, models = set(self.indexed_encoders()), self.settings.models_dir
         missing = {}
-        variants = [n for n in self._models_on_disk() if n in VARIANT_NAMES]
+        variants = [
+            n
+            for n in self._models_on_disk()
+            if n in VARIANT_NAMES and n not in TEACHER_FP32_VARIANTS
+        ]
         for name in (STUDENT, TEACHER, STUDENT_INT8, *variants):
             if name in indexed:
                 continue
@@ -147,17 +159,26 @@ class IndexContext:
 
     def query_encoders(self, encoder: str) -> list[str]:
         """Who may encode queries for ``encoder``'s collection: ``encoder`` itself, then
-        the teacher when ``encoder`` is a student distilled from it (teacher-query mode).
+        the teacher when ``encoder`` is a student distilled from it (teacher-query mode),
+        and the teacher's fp32 ONNX / OpenVINO exports on disk (the same vectors, faster).
 
         Loads the teacher only when the student's metadata names a teacher.
         """
-        if encoder == TEACHER:
+        if (split_variant_name(encoder) or (encoder,))[0] == TEACHER:
             return [encoder]
         try:
             if distilled_from(self.encoder(encoder)) is None:
                 return [encoder]
-            self.retriever(encoder, TEACHER)
-        except (QueryEncoderMismatchError, EncoderUnavailableError, NotIndexedError) as exc:
+        except EncoderUnavailableError as exc:
             logger.info("no teacher queries for %s: %s", encoder, exc)
             return [encoder]
-        return [encoder, TEACHER]
+        fast = [n for n in TEACHER_FP32_VARIANTS if (self.settings.models_dir / n).is_dir()]
+        paired = [encoder]
+        for candidate in (TEACHER, *fast):
+            try:
+                self.retriever(encoder, candidate)
+            except (QueryEncoderMismatchError, EncoderUnavailableError, NotIndexedError) as exc:
+                logger.info("no %s queries for %s: %s", candidate, encoder, exc)
+                continue
+            paired.append(candidate)
+        return paired

@@ -49,7 +49,11 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     if args.distill_minutes > 0:
         config = DistillConfig(teacher=DEFAULT_TEACHER_MODEL, max_minutes=args.distill_minutes)
         status = distill_student(
-            config, str(docs), settings.models_dir / STUDENT, settings, DistillRun(reuse=True)
+            config,
+            str(docs),
+            settings.models_dir / STUDENT,
+            settings,
+            DistillRun(reuse=True, teacher_backends=("onnx",)),
         )
         if status != EXIT_OK:
             return status

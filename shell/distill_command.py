@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.settings import Settings, load_settings
-from distill.config import DistillConfig, parse_layer_map
+from distill.config import QUERY_KINDS, DistillConfig, parse_layer_map
 from encoders.pairing import DISTILL_META
 from encoders.variants import VARIANTS
 from shell.common import Handler, Subparsers
@@ -59,6 +59,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         p.add_argument(f"--alpha-{term}", type=float, default=getattr(d, attr), help="0 = off")
     p.add_argument("--temperature", type=float, default=d.temperature)
     p.add_argument("--no-pseudo-queries", action="store_true", help="in-batch KD passage-passage")
+    p.add_argument(
+        "--query-kinds",
+        default=",".join(d.query_kinds),
+        help="pseudo-query kinds drawn per passage, comma-separated, from "
+        f"{','.join(QUERY_KINDS)} (default {','.join(d.query_kinds)})",
+    )
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--grad-accum", type=int, default=d.grad_accum)
@@ -78,6 +84,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=",".join(VARIANTS),
         help="ONNX / OpenVINO variants to export beside --out, comma-separated, or none "
         f"(default {','.join(VARIANTS)}; openvino-int8 calibrates on the training passages)",
+    )
+    p.add_argument(
+        "--teacher-backends",
+        default="onnx",
+        help="fp32 exports of the teacher to write under the models folder, comma-separated "
+        "(onnx, openvino) or none (default onnx). They encode the same query vectors as the "
+        "teacher, faster, so teacher-query mode offers them too; kept when already there",
     )
     p.add_argument(
         "--no-agreement",
@@ -102,6 +115,7 @@ def config_from_args(args: argparse.Namespace) -> DistillConfig:
         alpha_cos_sentence=args.alpha_cos_sentence,
         temperature=args.temperature,
         pseudo_queries=not args.no_pseudo_queries,
+        query_kinds=tuple(k.strip() for k in args.query_kinds.split(",") if k.strip()),
         lr=args.lr,
         batch_size=args.batch_size,
         grad_accum=args.grad_accum,
@@ -128,6 +142,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
             int8=not args.no_int8,
             int8_ffn_fp32=args.int8_ffn_fp32,
             backends=parse_backends(args.backends),
+            teacher_backends=parse_backends(args.teacher_backends, fp32_only=True),
             agreement=not args.no_agreement,
             threads=args.threads,
             device=args.device,
@@ -136,14 +151,16 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
-def parse_backends(value: str) -> tuple[str, ...]:
+def parse_backends(value: str, fp32_only: bool = False) -> tuple[str, ...]:
     """``onnx,openvino-int8`` -> ``("onnx", "openvino-int8")``; ``none`` -> ``()``."""
     names = tuple(n.strip() for n in value.split(",") if n.strip())
     if names in ((), ("none",)):
         return ()
-    unknown = [n for n in names if n not in VARIANTS]
+    known = [s for s, v in VARIANTS.items() if not (fp32_only and v.quantization)]
+    unknown = [n for n in names if n not in known]
     if unknown:
-        raise ValueError(f"--backends: unknown {unknown}; known: {', '.join(VARIANTS)} or none")
+        flag = "--teacher-backends" if fp32_only else "--backends"
+        raise ValueError(f"{flag}: unknown {unknown}; known: {', '.join(known)} or none")
     return names
 
 
@@ -156,6 +173,7 @@ class DistillRun:
     int8: bool = True
     int8_ffn_fp32: bool = False
     backends: tuple[str, ...] = ()
+    teacher_backends: tuple[str, ...] = ()  # fp32 teacher exports for teacher-query mode
     agreement: bool = True
     threads: int | None = None
     device: str | None = None
@@ -168,6 +186,7 @@ def distill_student(
     """Train and export a student at ``out`` (kept as it is when ``run.reuse`` finds one)."""
     if run.reuse and (out / DISTILL_META).is_file():
         print(f"reusing the student at {out} (drop --reuse to train a new one)")
+        export_teacher(config.teacher, out.parent, run.teacher_backends)
         return 0
     import torch
 
@@ -194,12 +213,40 @@ def distill_student(
         distributed.cleanup(ctx)
     if ctx.is_main:
         _print_result(result)
+        export_teacher(config.teacher, out.parent, run.teacher_backends)
         if run.agreement:
             from shell.agreement_command import report_agreement
 
             tuned = settings.with_overrides(threads=run.threads)
             report_agreement(result, tuned, ctx.device.type, config.seed)
     return 0
+
+
+def export_teacher(teacher: str, models_dir: Path, suffixes: tuple[str, ...]) -> None:
+    """Write ``models_dir/teacher-<suffix>`` for each fp32 ``suffix`` not already exported
+    from these teacher weights (the marker's source fingerprint says which)."""
+    from encoders import resolve_model
+    from encoders.backend_export import export_variants
+    from encoders.registry import TEACHER
+    from encoders.resolve import fingerprint
+    from encoders.variants import SOURCE_FINGERPRINT, read_variant, variant_dir
+
+    if not suffixes:
+        return
+    teacher_dir = resolve_model(teacher)
+    weights, base = fingerprint(teacher_dir), models_dir / TEACHER
+    todo = []
+    for suffix in suffixes:
+        try:
+            marker = read_variant(variant_dir(base, suffix)) or {}
+        except ValueError:
+            marker = {}  # unreadable: export it again
+        if marker.get(SOURCE_FINGERPRINT) != weights:
+            todo.append(suffix)
+    if todo:
+        folders = export_variants(teacher_dir, [], todo, out_base=base)
+        for suffix, folder in folders.items():
+            print(f"{suffix} teacher {folder} (teacher-query mode)")
 
 
 def _print_result(result: RunOutput) -> None:

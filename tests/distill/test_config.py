@@ -31,6 +31,8 @@ def test_defaults_are_valid_and_frozen() -> None:
         {"init": "magic"},
         {"cache_teacher": "sometimes"},
         {"max_seq_length": 4},
+        {"query_kinds": ()},
+        {"query_kinds": ("title", "poem")},
     ],
 )
 def test_invalid_configs_raise(kwargs: dict) -> None:

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from distill.data import BucketBatcher, first_sentence, load_examples, passages, split_holdout
+from distill.data import (
+    QUESTION_FRAMES,
+    BucketBatcher,
+    Example,
+    first_sentence,
+    load_examples,
+    passages,
+    split_holdout,
+    vary_queries,
+)
 from tests.support.paths import DOCS
 from tests.support.tiny_models import tiny_corpus
 
@@ -30,6 +39,31 @@ def test_missing_data_is_a_clear_error(tmp_path: Path) -> None:
 def test_helpers() -> None:
     assert first_sentence("One two. Three four.") == "One two."
     assert passages("a b c d e", 2) == ["a b", "c d", "e"]
+
+
+def test_query_kinds_redraw_only_the_query_and_repeat_with_the_seed() -> None:
+    text = "Forms are validated in two steps. Fields clean first, then the form. That is all."
+    examples = [Example(text, "Form validation", f"d{i}") for i in range(60)]
+    assert vary_queries(examples, ("title",), seed=1) == examples
+    for kind in ("sentence", "span", "question"):
+        varied = vary_queries(examples, (kind,), seed=1)
+        assert [(e.text, e.doc) for e in varied] == [(e.text, e.doc) for e in examples]
+        assert all(e.query and e.query != "Form validation" for e in varied), kind
+    sentences = {e.query for e in vary_queries(examples, ("sentence",), seed=1)}
+    assert sentences == {
+        "Forms are validated in two steps.",
+        "Fields clean first, then the form.",
+        "That is all.",
+    }
+    assert all(
+        3 <= len(e.query.split()) <= 12 and e.query in text
+        for e in vary_queries(examples, ("span",), 1)
+    )
+    questions = {e.query for e in vary_queries(examples, ("question",), seed=1)}
+    assert questions <= {frame.format("form validation") for frame in QUESTION_FRAMES}
+    mixed = vary_queries(examples, ("title", "question"), seed=7)
+    assert mixed == vary_queries(examples, ("title", "question"), seed=7)
+    assert {e.query == "Form validation" for e in mixed} == {True, False}
 
 
 def test_holdout_never_splits_a_document(tmp_path: Path) -> None:

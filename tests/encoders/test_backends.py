@@ -11,7 +11,13 @@ import numpy as np
 import pytest
 
 from core.settings import load_settings
-from encoders import ModelNotFoundError, SentenceTransformerEncoder, build_encoder, check_pairing
+from encoders import (
+    ModelNotFoundError,
+    QueryEncoderMismatchError,
+    SentenceTransformerEncoder,
+    build_encoder,
+    check_pairing,
+)
 from encoders.backend_encoder import BackendEncoder, pool
 from encoders.backend_export import export_variants
 from encoders.pairing import DISTILL_META
@@ -133,6 +139,22 @@ def test_registry_builds_variants_that_pair_with_the_teacher(exported) -> None:
         assert isinstance(encoder, BackendEncoder) and encoder.dim == exported["student"].dim
         check_pairing(encoder, exported["teacher"])  # raises if the metadata were lost
     assert isinstance(build_encoder("student", settings), SentenceTransformerEncoder)
+
+
+def test_teacher_fp32_exports_encode_queries_for_its_student(exported, tmp_path: Path) -> None:
+    teacher_dir = exported["teacher"].model_dir
+    folders = export_variants(teacher_dir, TEXTS, ("onnx", "onnx-int8"), 48, out_base=tmp_path)
+    fp32, int8 = (BackendEncoder(f"teacher-{s}", folders[s]) for s in ("onnx", "onnx-int8"))
+    assert fp32.fingerprint != exported["teacher"].fingerprint  # the graph's own files
+    assert fp32.source_fingerprint == exported["teacher"].fingerprint
+    assert int8.source_fingerprint is None  # int8 computes other numbers: never paired
+    student = exported["student"]
+    check_pairing(student, fp32)
+    with pytest.raises(QueryEncoderMismatchError, match="teacher-onnx-int8"):
+        check_pairing(student, int8)
+    queries = ["alpha beta", "gamma"]
+    same = (fp32.encode_queries(queries) * exported["teacher"].encode_queries(queries)).sum(1)
+    assert same.min() > FP32_COSINE
 
 
 def test_static_int8_needs_calibration_texts(exported, tmp_path: Path) -> None:

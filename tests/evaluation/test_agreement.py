@@ -32,6 +32,7 @@ from evaluation.agreement import (
     sample_queries,
 )
 from tests.support.fakes import KeywordEncoder, write_distill_meta
+from tests.support.paths import REPO
 
 VOCAB = ["cat", "dog", "fish", "bird"]
 PASSAGES = [
@@ -165,10 +166,19 @@ def write_beir(root: Path) -> Path:
     return root
 
 
-def test_benchmark_core_on_tiny_data(tmp_path: Path) -> None:
+@pytest.fixture
+def bench(monkeypatch):
+    """``benchmarks/agreement_vs_retention.py``, imported as its scripts import each other
+    (by name, from the benchmarks folder)."""
+    import importlib
+
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    return importlib.import_module("agreement_vs_retention")
+
+
+def test_benchmark_core_on_tiny_data(tmp_path: Path, bench) -> None:
     import argparse
 
-    from benchmarks import agreement_vs_retention as bench
     from evaluation import load_beir
     from indexer.stores.memory import InMemoryStore
 
@@ -191,8 +201,8 @@ def test_benchmark_core_on_tiny_data(tmp_path: Path) -> None:
     assert "Spearman" in md_path.read_text() and "| tiny | worse |" in md_path.read_text()
 
 
-def test_spearman_over_points() -> None:
-    from benchmarks.agreement_vs_retention import spearman
+def test_spearman_over_points(bench) -> None:
+    spearman = bench.spearman
 
     assert spearman([0.1, 0.5, 0.3, 0.9], [0.2, 0.6, 0.4, 0.7])["rho"] == pytest.approx(1.0)
     assert spearman([0.3, 0.2, 0.1], [0.1, 0.2, 0.3])["rho"] == pytest.approx(-1.0)

@@ -260,6 +260,7 @@ def test_backend_variants_on_disk_are_offered_for_indexing(tmp_path):
         "not indexed (distilsearch index PATH --encoder student-openvino-int8)"
     )
     assert "not-a-variant" not in missing
+    assert "teacher-onnx" not in missing  # the teacher's own vectors: a query encoder
 
 
 def test_settings_for_the_llm_and_uploads():

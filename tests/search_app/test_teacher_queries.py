@@ -76,6 +76,29 @@ def test_only_a_paired_student_offers_teacher_queries(tmp_path: Path) -> None:
     assert service.query_encoders("student") == ["student"]
 
 
+def test_fp32_exports_of_the_teacher_pair_and_others_do_not(tmp_path: Path) -> None:
+    teacher = KeywordEncoder(["cat", "dog", "fish"], name="teacher")
+    folder = tmp_path / "models" / "student"
+    folder.mkdir(parents=True)
+    write_distill_meta(folder, teacher.fingerprint)
+    student = KeywordEncoder(["cat", "dog", "bird"], name="student", model_dir=folder)
+    graphs = {}
+    for name, source in (("teacher-onnx", teacher.fingerprint), ("teacher-openvino", "0" * 16)):
+        (tmp_path / "models" / name).mkdir()
+        graphs[name] = KeywordEncoder(["cat", "dog", "fish"], name=name)
+        graphs[name].fingerprint = f"graph of {name}"  # a graph's files, not the weights
+        graphs[name].source_fingerprint = source
+    store = keyword_index(DOCS, student)
+    service, _ = fake_service(tmp_path, store, {"teacher": teacher, "student": student, **graphs})
+    assert service.query_encoders("student") == ["student", "teacher", "teacher-onnx"]
+    assert service.query_encoders("teacher-onnx") == ["teacher-onnx"]
+    fast = service.search("fish", "student", top_k=2, query_encoder="teacher-onnx")
+    slow = service.search("fish", "student", top_k=2, query_encoder="teacher")
+    assert [(h.source, h.score) for h in fast.hits] == [(h.source, h.score) for h in slow.hits]
+    with pytest.raises(QueryEncoderMismatchError, match="teacher-openvino"):
+        service.search("fish", "student", query_encoder="teacher-openvino")
+
+
 def test_an_unpaired_student_is_a_clear_error(tmp_path: Path) -> None:
     service, _ = make_service(tmp_path, meta="0123456789abcdef")
     teacher = service.encoder("teacher")

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from encoders.resolve import fingerprint
+from encoders.variants import SOURCE_FINGERPRINT, read_variant
 from shell.cli import build_parser, main
 from tests.support.tiny_models import tiny_corpus, tiny_teacher
 
@@ -26,8 +28,12 @@ def test_distill_registers_and_trains(tmp_path: Path, settings, capsys) -> None:
     meta = json.loads((out / "distill_meta.json").read_text())
     assert meta["layer_map"] == [1, 3] and (tmp_path / "models" / "student-int8").is_dir()
     assert (tmp_path / "models" / "student.ckpt" / "checkpoint.pt").is_file()
+    marker = read_variant(tmp_path / "models" / "teacher-onnx")  # for teacher-query mode
+    assert marker and marker[SOURCE_FINGERPRINT] == fingerprint(teacher)
+    assert "onnx teacher" in capsys.readouterr().out
     assert main([*argv, "--reuse"]) == 0
-    assert "reusing" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "reusing" in printed and "onnx teacher" not in printed  # already exported
 
 
 @pytest.mark.parametrize(
@@ -36,6 +42,8 @@ def test_distill_registers_and_trains(tmp_path: Path, settings, capsys) -> None:
         (["--layer-map", "0,x"], "comma-separated"),
         (["--alpha-ce", "-1"], "alpha_ce"),
         (["--layer-map", "0,9"], "teacher has 4 layers"),
+        (["--teacher-backends", "onnx-int8"], "--teacher-backends: unknown ['onnx-int8']"),
+        (["--query-kinds", "title,haiku"], "query_kinds"),
     ],
 )
 def test_bad_arguments_are_clear_errors(tmp_path: Path, extra, message, capsys) -> None:
