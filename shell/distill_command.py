@@ -243,10 +243,15 @@ def export_teacher(teacher: str, models_dir: Path, suffixes: tuple[str, ...]) ->
             marker = {}  # unreadable: export it again
         if marker.get(SOURCE_FINGERPRINT) != weights:
             todo.append(suffix)
-    if todo:
+    if not todo:
+        return
+    try:
         folders = export_variants(teacher_dir, [], todo, out_base=base)
-        for suffix, folder in folders.items():
-            print(f"{suffix} teacher {folder} (teacher-query mode)")
+    except (RuntimeError, ValueError, OSError) as exc:  # the student is saved; this is extra
+        print(f"warning: no teacher export {todo} ({exc}); teacher-query mode uses the teacher")
+        return
+    for suffix, folder in folders.items():
+        print(f"{suffix} teacher {folder} (teacher-query mode)")
 
 
 def _print_result(result: RunOutput) -> None:
