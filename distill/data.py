@@ -172,10 +172,10 @@ def vary_queries(examples: Sequence[Example], kinds: Sequence[str], seed: int) -
     """
     if tuple(kinds) == ("title",):
         return list(examples)
-    rng = random.Random(seed)
+    rng, kinds = random.Random(seed), tuple(kinds)
     out: list[Example] = []
     for example in examples:
-        kind = rng.choice(tuple(kinds))
+        kind = rng.choice(kinds)
         out.append(Example(example.text, _pseudo_query(example, kind, rng), example.doc))
     return out
 

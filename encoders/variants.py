@@ -56,6 +56,9 @@ VARIANTS: dict[str, Variant] = {
     )
 }
 
+#: Suffixes of the variants that keep fp32 weights (their graphs compute the source's vectors).
+FP32_SUFFIXES = tuple(s for s, v in VARIANTS.items() if not v.quantization)
+
 #: The registry bases that variants hang off: ``student-onnx``, ``teacher-openvino-int8``...
 BASES = ("student", "teacher")
 
@@ -101,8 +104,7 @@ def read_variant(model_dir: Path) -> dict | None:
 def fp32_source(marker: dict) -> str | None:
     """The source fingerprint of an fp32 variant (its graph computes the source's numbers,
     up to float rounding); None for an int8 variant or a marker written before the key."""
-    variant = VARIANTS.get(str(marker.get("variant", "")))
-    if variant is None or variant.quantization:
+    if marker.get("variant") not in FP32_SUFFIXES:
         return None
     value = marker.get(SOURCE_FINGERPRINT)
     return value if isinstance(value, str) and value else None

@@ -22,7 +22,7 @@ from encoders import (
     QueryEncoderMismatchError,
     distilled_from,
 )
-from encoders.variants import VARIANTS, split_variant_name, variant_name
+from encoders.variants import FP32_SUFFIXES, split_variant_name, variant_name
 from indexer import Retriever, collection_name
 from indexer.stores import VectorStore
 from search_app.access import WriteAccess
@@ -30,9 +30,7 @@ from search_app.access import WriteAccess
 logger = logging.getLogger(__name__)
 
 #: Teacher exports that compute the teacher's own vectors (fp32), so they may pair too.
-TEACHER_FP32_VARIANTS = tuple(
-    variant_name(TEACHER, s) for s, v in VARIANTS.items() if not v.quantization
-)
+TEACHER_FP32_VARIANTS = tuple(variant_name(TEACHER, s) for s in FP32_SUFFIXES)
 
 EncoderFactory = Callable[[str], Encoder]
 
@@ -172,7 +170,7 @@ class IndexContext:
         except EncoderUnavailableError as exc:
             logger.info("no teacher queries for %s: %s", encoder, exc)
             return [encoder]
-        fast = [n for n in TEACHER_FP32_VARIANTS if (self.settings.models_dir / n).is_dir()]
+        fast = [n for n in self._models_on_disk() if n in TEACHER_FP32_VARIANTS]
         paired = [encoder]
         for candidate in (TEACHER, *fast):
             try:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from core.settings import Settings, load_settings
 from distill.config import QUERY_KINDS, DistillConfig, parse_layer_map
 from encoders.pairing import DISTILL_META
-from encoders.variants import VARIANTS
+from encoders.variants import FP32_SUFFIXES, VARIANTS
 from shell.common import Handler, Subparsers
 
 if TYPE_CHECKING:
@@ -156,7 +156,7 @@ def parse_backends(value: str, fp32_only: bool = False) -> tuple[str, ...]:
     names = tuple(n.strip() for n in value.split(",") if n.strip())
     if names in ((), ("none",)):
         return ()
-    known = [s for s, v in VARIANTS.items() if not (fp32_only and v.quantization)]
+    known = FP32_SUFFIXES if fp32_only else tuple(VARIANTS)
     unknown = [n for n in names if n not in known]
     if unknown:
         flag = "--teacher-backends" if fp32_only else "--backends"
@@ -229,7 +229,7 @@ def export_teacher(teacher: str, models_dir: Path, suffixes: tuple[str, ...]) ->
     from encoders.backend_export import export_variants
     from encoders.registry import TEACHER
     from encoders.resolve import fingerprint
-    from encoders.variants import SOURCE_FINGERPRINT, read_variant, variant_dir
+    from encoders.variants import fp32_source, read_variant, variant_dir
 
     if not suffixes:
         return
@@ -241,7 +241,7 @@ def export_teacher(teacher: str, models_dir: Path, suffixes: tuple[str, ...]) ->
             marker = read_variant(variant_dir(base, suffix)) or {}
         except ValueError:
             marker = {}  # unreadable: export it again
-        if marker.get(SOURCE_FINGERPRINT) != weights:
+        if fp32_source(marker) != weights:
             todo.append(suffix)
     if not todo:
         return
