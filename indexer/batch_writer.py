@@ -80,6 +80,11 @@ class BatchWriter:
         if items:
             self._future = self._executor.submit(self._write, items)
 
+    @property
+    def idle(self) -> bool:
+        """No batch is being encoded or written."""
+        return self._future is None or self._future.done()
+
     def drain(self) -> None:
         """Wait for the batch in flight; re-raises its error."""
         self._wait()

@@ -16,12 +16,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from encoders import Encoder
 from indexer.batch_writer import BatchWriter, EncodeProgressFn, Pending, WriterConfig
@@ -34,7 +31,7 @@ from indexer.sniff import Limits, Rejected, Unsupported, detect
 from indexer.stores.base import CollectionInfo, StoreUnavailableError, VectorStore
 from indexer.types import MAX_SOURCE_BYTES, Chunk
 from indexer.walk import SkippedPath
-from indexer.workers import Outcome, PartitionPool, Task, partition_one
+from indexer.workers import Outcome, Partitioner, Task
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +68,6 @@ class IndexOptions:
             raise ValueError(f"embedding_cache_mb must be > 0, got {self.embedding_cache_mb}")
 
 
-_Pending = Pending  # the name before the writer moved to indexer.batch_writer
-
-
 def index_files(
     files: Sequence[Path],
     encoders: Sequence[Encoder],
@@ -95,9 +89,6 @@ def index_files(
     if not encoders:
         raise ValueError("at least one encoder is needed")
     targets = {collection_name(base_collection, e.name): e for e in encoders}
-    for name, encoder in targets.items():
-        info = CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
-        store.ensure_collection(name, info)
     report = IndexReport(collections=sorted(targets))
     lock = threading.Lock()
 
@@ -107,15 +98,37 @@ def index_files(
             if on_file is not None:
                 on_file(result, report.chunks_written)
 
-    for entry in skipped:
-        record(FileResult(display_name(entry.path), "skipped", reason=entry.reason))
     tasks = detect_tasks(files, options, record)
+    partitioner = Partitioner(tasks, options.workers, options.timeout_s, options.chunking)
+    try:
+        for name, encoder in targets.items():
+            info = CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
+            store.ensure_collection(name, info)
+        for entry in skipped:
+            record(FileResult(display_name(entry.path), "skipped", reason=entry.reason))
+        _write_and_prune(tasks, partitioner, targets, store, options, report, record, on_encode)
+    finally:
+        partitioner.close()
+    return finish_report(report, files, started)
+
+
+def _write_and_prune(
+    tasks: list[Task],
+    partitioner: Partitioner,
+    targets: dict[str, Encoder],
+    store: VectorStore,
+    options: IndexOptions,
+    report: IndexReport,
+    record: Callable[[FileResult], None],
+    on_encode: EncodeProgressFn | None,
+) -> None:
+    """Write every task, then prune; a store that goes away fails what is left unwritten."""
     cache = options.embedding_cache and EmbeddingCache(
         options.embedding_cache, options.embedding_cache_mb
     )
     try:
         config = WriterConfig(options.batch_chunks, options.file_budget_s, cache, on_encode)
-        _write_all(tasks, targets, store, options, report, record, config)
+        _write_all(partitioner, targets, store, options, record, config, report)
         if roots := options.prune_roots:
             report.chunks_deleted += prune_missing(store, targets, roots, tasks, report)
     except StoreUnavailableError as exc:
@@ -124,7 +137,6 @@ def index_files(
         if cache:
             report.vectors_from_cache = cache.hits
             cache.close()
-    return finish_report(report, files, started)
 
 
 def finish_report(report: IndexReport, files: Sequence[Path], started: float) -> IndexReport:
@@ -158,36 +170,37 @@ def detect_tasks(
 
 
 def _write_all(
-    tasks: list[Task],
+    outcomes: Iterable[Outcome],
     targets: dict[str, Encoder],
     store: VectorStore,
     options: IndexOptions,
-    report: IndexReport,
     record: Callable[[FileResult], None],
-    config: WriterConfig | None = None,
+    config: WriterConfig,
+    report: IndexReport,
 ) -> None:
-    """Partition ``tasks`` and write what changed, one encoded batch in flight.
+    """Write what changed in each partitioned file, one encoded batch in flight.
 
-    A file with more new chunks than ``batch_chunks`` is a batch of its own, so its
-    budget is its own; smaller files share batches.
+    Files share batches of about ``batch_chunks`` new chunks; a file with more is a batch
+    of its own, so its budget is its own. While the writer is idle (at the start, or when
+    partitioning is the slower stage) whatever is pending goes at once.
     """
     writer = BatchWriter(targets, store, report, record, config)
     pending: list[Pending] = []
     try:
-        with closing(_partitioned(tasks, options)) as outcomes:
-            for outcome in outcomes:
-                item = checked_plan(outcome, targets, store, options, record)
-                if item is None:
-                    continue
-                if item.to_encode > options.batch_chunks:
-                    writer.submit(pending)
-                    writer.submit([item])
-                    pending = []
-                    continue
-                pending.append(item)
-                if sum(len(c) for p in pending for c in p.new.values()) >= options.batch_chunks:
-                    writer.submit(pending)
-                    pending = []
+        for outcome in outcomes:
+            item = checked_plan(outcome, targets, store, options, record)
+            if item is None:
+                continue
+            if item.to_encode > options.batch_chunks:
+                writer.submit(pending)
+                writer.submit([item])
+                pending = []
+                continue
+            pending.append(item)
+            full = sum(p.to_encode for p in pending) >= options.batch_chunks
+            if full or writer.idle:
+                writer.submit(pending)
+                pending = []
         writer.submit(pending)
         writer.drain()
     finally:
@@ -219,34 +232,6 @@ def checked_plan(
             return item
         record(FileResult(name, "unchanged", item.chunks))
     return None
-
-
-_BatchWriter = BatchWriter  # the name before the writer moved to indexer.batch_writer
-
-
-def encode_once(encoder: Encoder, texts: list[str]) -> np.ndarray:
-    """``encoder.encode_documents(texts)`` ``(n, dim)``, each distinct text encoded once.
-
-    Boilerplate and repeated passages (a file of one sentence repeated gave tens of
-    thousands of identical chunks) cost one encoding, not one per chunk.
-    """
-    unique = list(dict.fromkeys(texts))
-    vectors = encoder.encode_documents(unique)  # (u, dim)
-    if len(unique) == len(texts):
-        return vectors
-    row = {text: i for i, text in enumerate(unique)}
-    return vectors[[row[text] for text in texts]]
-
-
-def _partitioned(tasks: list[Task], options: IndexOptions) -> Iterator[Outcome]:
-    if options.workers == 0:
-        yield from (partition_one(task, options.chunking) for task in tasks)
-        return
-    if not tasks:
-        return
-    workers = min(options.workers, len(tasks))
-    with PartitionPool(workers, options.timeout_s, options.chunking) as pool:
-        yield from pool.imap(tasks)
 
 
 def _plan(outcome: Outcome, targets: dict[str, Encoder], store: VectorStore) -> Pending:

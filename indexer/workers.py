@@ -117,7 +117,11 @@ def _timeout_reason(task: Task, timeout_s: float) -> str:
 class PartitionPool:
     """``imap``-style partitioning: yields an :class:`Outcome` per task as each finishes."""
 
-    def __init__(self, workers: int, timeout_s: float, config: ChunkingConfig) -> None:
+    def __init__(
+        self, workers: int, timeout_s: float, config: ChunkingConfig, wait: bool = True
+    ) -> None:
+        """Start ``workers`` processes; with ``wait`` False, return while they import their
+        parsers (the first :meth:`imap` waits for them)."""
         if workers < 1:
             raise ValueError(f"workers must be >= 1, got {workers}")
         if timeout_s <= 0:
@@ -127,11 +131,19 @@ class PartitionPool:
         self._timeout_s = timeout_s
         self._workers = [_Worker(self._ctx, config) for _ in range(workers)]
         self._start_error = ""  # why a replacement worker could not start
-        for worker in self._workers:
-            worker.wait_ready()
+        self._ready = False
+        if wait:
+            self._wait_ready()
+
+    def _wait_ready(self) -> None:
+        if not self._ready:
+            for worker in self._workers:
+                worker.wait_ready()
+            self._ready = True
 
     def imap(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         """Partition ``tasks``; at most one in flight per worker; order of completion."""
+        self._wait_ready()
         pending = iter(tasks)
         exhausted = False
         while True:
@@ -208,3 +220,28 @@ class PartitionPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Partitioner:
+    """Partitioning of ``tasks`` in ``workers`` processes (0: in this process, no timeout).
+
+    The processes start on construction and import their parsers while the caller goes
+    on (preparing collections); iterating yields an :class:`Outcome` per task.
+    """
+
+    def __init__(
+        self, tasks: list[Task], workers: int, timeout_s: float, config: ChunkingConfig
+    ) -> None:
+        self._tasks, self._config = tasks, config
+        self._pool: PartitionPool | None = None
+        if workers and tasks:
+            self._pool = PartitionPool(min(workers, len(tasks)), timeout_s, config, wait=False)
+
+    def __iter__(self) -> Iterator[Outcome]:
+        if self._pool is None:
+            return (partition_one(task, self._config) for task in self._tasks)
+        return self._pool.imap(self._tasks)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
