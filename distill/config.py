@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 #: Loss-term names in the order the progress bar and the metadata show them.
-LOSS_TERMS = ("ce", "mlm", "cos_token", "cos_sentence", "cos_layers")
+LOSS_TERMS = ("ce", "mlm", "cos_token", "cos_sentence")
 #: Kinds of pseudo-query a training passage can be paired with (:func:`distill.data.vary_queries`).
 QUERY_KINDS = ("title", "sentence", "span", "question")
 
@@ -66,12 +66,10 @@ class DistillConfig:
     alpha_mlm: float = 0.0  # MLM costs +40% step time on CPU (measured); on with --alpha-mlm
     alpha_cos_token: float = 1.0
     alpha_cos_sentence: float = 4.0
-    alpha_cos_layers: float = 0.0  # token cosine of each inner student layer to its teacher layer
     temperature: float = 2.0
     kd_scale: float = 20.0  # cosine similarities are multiplied by this before / T
     pseudo_queries: bool = True  # in-batch KD between pseudo-queries and passages
     query_kinds: tuple[str, ...] = ("title",)  # drawn per passage from QUERY_KINDS
-    batching: str = "length"  # "length": similar lengths; "topic": one subject per batch
     mlm_probability: float = 0.15
     lr: float = 2e-4
     weight_decay: float = 0.01
@@ -107,8 +105,6 @@ class DistillConfig:
         object.__setattr__(self, "query_kinds", tuple(self.query_kinds))
         if not self.query_kinds or set(self.query_kinds) - set(QUERY_KINDS):
             raise ValueError(f"query_kinds must be some of {QUERY_KINDS}, got {self.query_kinds}")
-        if self.batching not in ("length", "topic"):
-            raise ValueError(f"batching must be 'length' or 'topic', got {self.batching!r}")
         if self.init not in ("teacher", "random"):
             raise ValueError(f"init must be 'teacher' or 'random', got {self.init!r}")
         positive = {

@@ -201,28 +201,7 @@ def _span(words: list[str], rng: random.Random, shortest: int, longest: int) -> 
     return " ".join(words[start : start + size])
 
 
-class EpochBatcher:
-    """Endless micro-batches of example indices, a deterministic new order each epoch.
-
-    Subclasses define :meth:`epoch`; iterating yields ``(epoch, position, indices)``.
-    """
-
-    def epoch(self, number: int) -> list[list[int]]:
-        raise NotImplementedError
-
-    def __iter__(self) -> Iterator[tuple[int, int, list[int]]]:
-        """Endless ``(epoch, position, indices)``."""
-        number = 0
-        while True:
-            batches = self.epoch(number)
-            if not batches:
-                raise ValueError("no full batch per process: use more data or fewer processes")
-            for position, batch in enumerate(batches):
-                yield number, position, batch
-            number += 1
-
-
-class BucketBatcher(EpochBatcher):
+class BucketBatcher:
     """Index batches of similar length (less padding), reshuffled each epoch.
 
     ``lengths[i]`` is the token length of example ``i``. Each epoch: shuffle, cut into
@@ -259,3 +238,14 @@ class BucketBatcher(EpochBatcher):
         rng.shuffle(batches)
         usable = len(batches) - len(batches) % self.world
         return batches[self.rank : usable : self.world]
+
+    def __iter__(self) -> Iterator[tuple[int, int, list[int]]]:
+        """Endless ``(epoch, position, indices)``."""
+        number = 0
+        while True:
+            batches = self.epoch(number)
+            if not batches:
+                raise ValueError("no full batch per process: use more data or fewer processes")
+            for position, batch in enumerate(batches):
+                yield number, position, batch
+            number += 1

@@ -61,24 +61,17 @@ class SentenceEncoder(nn.Module):
         mlm_positions: torch.Tensor | None = None,
         query_ids: torch.Tensor | None = None,
         query_mask: torch.Tensor | None = None,
-        with_layers: bool = False,
     ) -> dict[str, torch.Tensor | None]:
         """Passages ``(B, L)`` (+ optional queries ``(Q, Lq)``) -> the tensors losses need.
 
         Returns ``hidden`` ``(B, L, H)``, ``pooled`` ``(B, H)``, ``mlm_logits`` ``(N, V)``
         at the N True entries of ``mlm_positions`` (the full ``(B, L, V)`` product would
-        cost as much as the encoder), ``query_pooled`` ``(Q, H)`` and, with
-        ``with_layers``, ``layers`` ``(B, n_layers, L, H)``: every layer's output (the last
-        is ``hidden``). Absent parts are None. Queries run in the same call so one DDP
-        forward covers both.
+        cost as much as the encoder) and ``query_pooled`` ``(Q, H)``; absent parts are None.
+        Queries run in the same call so one DDP forward covers both.
         """
-        encoded = self.encoder(
-            input_ids=input_ids, attention_mask=attention_mask, output_hidden_states=with_layers
-        )
-        hidden = encoded[0]
+        hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask)[0]
         out: dict[str, torch.Tensor | None] = {
             "hidden": hidden,
-            "layers": torch.stack(encoded.hidden_states[1:], 1) if with_layers else None,
             "pooled": pool(hidden, attention_mask, self.pooling_mode),
             "mlm_logits": None,
             "query_pooled": None,

@@ -36,81 +36,50 @@ class Tokens:
 
 
 class TeacherTargets:
-    """Teacher targets per example, kept after first use when caching is on.
+    """Teacher targets per example, kept after first use when caching is on."""
 
-    ``token_states``: the teacher layers (0-based) whose token states the losses need,
-    in the order the student's matching layers come; empty when no token loss is on.
-    """
-
-    def __init__(self, teacher: Teacher, token_states: tuple[int, ...], enabled: bool) -> None:
-        self.teacher, self.token_states, self.enabled = teacher, token_states, enabled
+    def __init__(self, teacher: Teacher, need_tokens: bool, enabled: bool) -> None:
+        self.teacher, self.need_tokens, self.enabled = teacher, need_tokens, enabled
         self.store: dict[int, tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]] = {}
 
     @torch.no_grad()
     def get(self, idx: list[int], tok: Tokens, device: torch.device) -> tuple[torch.Tensor, ...]:
-        """``pooled (B, H)``, ``states (B, S, L, H)`` or None, ``query_pooled (B, H)``;
-        ``S`` is ``len(token_states)``."""
+        """``pooled (B, H)``, ``hidden (B, L, H)`` or None, ``query_pooled (B, H)``."""
         missing = [i for i in idx if i not in self.store]
         if missing:
             ids, mask = tok.batch([tok.ids[i] for i in missing], device)
             qids, qmask = tok.batch([tok.qids[i] for i in missing], device)
             with distributed.autocast(device):
-                out = self.teacher.model(
-                    ids, mask, query_ids=qids, query_mask=qmask, with_layers=bool(self.token_states)
-                )
-            states = select_states(out, self.token_states)
+                out = self.teacher.model(ids, mask, query_ids=qids, query_mask=qmask)
             if not self.enabled:  # no cache: the batch is exactly ``idx``
-                states = None if states is None else states.float()
-                return out["pooled"].float(), states, out["query_pooled"].float()
+                return out["pooled"].float(), out["hidden"].float(), out["query_pooled"].float()
             for row, i in enumerate(missing):
                 length = int(mask[row].sum())
-                kept = None if states is None else states[row, :, :length].half().cpu()
-                pooled, query = out["pooled"][row], out["query_pooled"][row]
-                self.store[i] = (pooled.float().cpu(), kept, query.float().cpu())
+                hidden = out["hidden"][row, :length].half().cpu() if self.need_tokens else None
+                self.store[i] = (
+                    out["pooled"][row].float().cpu(),
+                    hidden,
+                    out["query_pooled"][row].float().cpu(),
+                )
         pooled = torch.stack([self.store[i][0] for i in idx]).to(device)
         queries = torch.stack([self.store[i][2] for i in idx]).to(device)
-        states = None
-        if self.token_states:
-            width = max(self.store[i][1].shape[1] for i in idx)
-            states = torch.zeros(len(idx), len(self.token_states), width, pooled.shape[-1])
+        hidden = None
+        if self.need_tokens:
+            width = max(self.store[i][1].shape[0] for i in idx)
+            hidden = torch.zeros(len(idx), width, pooled.shape[-1])
             for row, i in enumerate(idx):
-                kept = self.store[i][1]
-                states[row, :, : kept.shape[1]] = kept.float()
-            states = states.to(device)
-        return pooled, states, queries
-
-    def embed_all(self, tok: Tokens, device: torch.device, batch_size: int) -> torch.Tensor:
-        """The teacher's pooled embedding of every passage ``(N, H)``, batched by length.
-
-        With the cache on, every passage's targets are stored on the way.
-        """
-        from tqdm import tqdm
-
-        order = sorted(range(len(tok.ids)), key=lambda i: len(tok.ids[i]))
-        out = torch.zeros(len(order), 0)
-        for start in tqdm(range(0, len(order), batch_size), desc="teacher", unit="batch"):
-            idx = order[start : start + batch_size]
-            pooled = self.get(idx, tok, device)[0].cpu()
-            if out.shape[1] == 0:
-                out = torch.zeros(len(order), pooled.shape[1])
-            out[idx] = pooled
-        return out
+                states = self.store[i][1]
+                hidden[row, : states.shape[0]] = states.float()
+            hidden = hidden.to(device)
+        return pooled, hidden, queries
 
 
-def select_states(out: dict, token_states: tuple[int, ...]) -> torch.Tensor | None:
-    """The ``(B, S, L, H)`` token states of layers ``token_states`` from a forward pass
-    made ``with_layers`` (None when none are needed)."""
-    return out["layers"][:, list(token_states)] if token_states else None
-
-
-def use_cache(
-    config: DistillConfig, teacher: Teacher, tok: Tokens, token_states: tuple[int, ...]
-) -> bool:
+def use_cache(config: DistillConfig, teacher: Teacher, tok: Tokens) -> bool:
     if config.cache_teacher == "never" or teacher.has_mlm_head:
         return False  # a teacher with an MLM head sees the masked input, new every step
     if config.cache_teacher == "always":
         return True
     hidden = int(teacher.model.encoder.config.hidden_size)
-    tokens = sum(len(r) for r in tok.ids) * len(token_states)
+    tokens = sum(len(r) for r in tok.ids) if config.alpha_cos_token > 0 else 0
     need_gb = (tokens * hidden * 2 + len(tok.ids) * hidden * 8) / 1e9
     return need_gb <= config.cache_max_gb

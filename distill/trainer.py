@@ -14,10 +14,9 @@ import torch
 
 from distill import distributed
 from distill.config import DistillConfig
-from distill.data import BucketBatcher, EpochBatcher, Example
+from distill.data import BucketBatcher, Example
 from distill.student import SentenceEncoder, Teacher
 from distill.targets import TeacherTargets, Tokens, use_cache
-from distill.topic_batches import TopicBatcher, topic_labels
 from distill.trainer_state import CHECKPOINT, TrainResult, TrainState
 from distill.trainer_step import step_losses
 
@@ -64,7 +63,7 @@ def train(
     from tqdm import tqdm
 
     ctx = ctx or distributed.DistContext()
-    state = _start(config, teacher, student, examples, ctx, clock)
+    state = _start(config, teacher, student, examples, ctx)
     result = state.result
     ckpt_path = checkpoint_dir / CHECKPOINT if checkpoint_dir else None
     if resume:
@@ -105,10 +104,8 @@ def _start(
     student: SentenceEncoder,
     examples: Sequence[Example],
     ctx: distributed.DistContext,
-    clock: Callable[[], float],
 ) -> TrainState:
-    """Seed, move the models to ``ctx.device``, tokenise, and build the optimiser and the
-    batches (whose set-up time, on ``clock``, counts against the budget)."""
+    """Seed, move the models to ``ctx.device``, tokenise, and build the optimiser."""
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     generator = torch.Generator(device=ctx.device).manual_seed(config.seed + 7919 * ctx.rank)
@@ -116,11 +113,10 @@ def _start(
     teacher.model.to(device)
     student.to(device).train()
     tok = Tokens(teacher.tokenizer, examples, config.max_seq_length)
-    states = token_states(config, teacher.num_layers)
-    targets = TeacherTargets(teacher, states, use_cache(config, teacher, tok, states))
-    began = clock()
-    batcher = _batcher(config, tok, targets, ctx)
-    setup_seconds = clock() - began
+    targets = TeacherTargets(teacher, config.alpha_cos_token > 0, use_cache(config, teacher, tok))
+    batcher = BucketBatcher(
+        [len(r) for r in tok.ids], config.batch_size, config.seed, rank=ctx.rank, world=ctx.world
+    )
     model = distributed.wrap(student, ctx)
     return TrainState(
         config=config,
@@ -134,29 +130,8 @@ def _start(
         scaler=distributed.grad_scaler(device),
         generator=generator,
         ctx=ctx,
-        result=TrainResult(teacher_cached=targets.enabled, seconds=setup_seconds),
+        result=TrainResult(teacher_cached=targets.enabled),
     )
-
-
-def token_states(config: DistillConfig, teacher_layers: int) -> tuple[int, ...]:
-    """Teacher layers whose token states the losses use: the layers the student's inner
-    layers came from (``cos_layers``), then the last (``cos_token``)."""
-    inner = tuple(config.layer_map[:-1]) if config.alpha_cos_layers > 0 else ()
-    return inner + ((teacher_layers - 1,) if config.alpha_cos_token > 0 else ())
-
-
-def _batcher(
-    config: DistillConfig, tok: Tokens, targets: TeacherTargets, ctx: distributed.DistContext
-) -> EpochBatcher:
-    """Length-bucketed batches, or topic batches (clusters of the teacher's passage
-    embeddings, computed here and charged to the budget) when ``batching`` is ``topic``."""
-    if config.batching == "topic":
-        vectors = targets.embed_all(tok, ctx.device, config.batch_size)
-        labels = topic_labels(vectors, config.batch_size, config.seed)
-        logger.info("topic batches: %d clusters", len(set(labels)))
-        return TopicBatcher(labels, config.batch_size, config.seed, ctx.rank, ctx.world)
-    lengths = [len(r) for r in tok.ids]
-    return BucketBatcher(lengths, config.batch_size, config.seed, rank=ctx.rank, world=ctx.world)
 
 
 def _optimizer(config: DistillConfig, student: SentenceEncoder) -> torch.optim.AdamW:

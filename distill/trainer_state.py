@@ -11,7 +11,7 @@ import torch
 
 from distill import distributed
 from distill.config import DistillConfig
-from distill.data import EpochBatcher
+from distill.data import BucketBatcher
 from distill.student import SentenceEncoder, Teacher
 from distill.targets import TeacherTargets, Tokens
 
@@ -44,7 +44,7 @@ class TrainState:
     model: torch.nn.Module
     tok: Tokens
     targets: TeacherTargets
-    batcher: EpochBatcher
+    batcher: BucketBatcher
     optimizer: torch.optim.Optimizer
     scaler: torch.amp.GradScaler | None
     generator: torch.Generator

@@ -8,11 +8,9 @@ from distill import distributed, losses
 from distill.config import DistillConfig
 from distill.masking import mask_tokens
 from distill.student import Teacher
-from distill.targets import TeacherTargets, Tokens, select_states
+from distill.targets import TeacherTargets, Tokens
 
-#: ``(pooled (B, H), states (B, S, L, H) or None, query_pooled (Q, H))`` of the teacher:
-#: ``states`` holds the token states of the teacher layers the student's inner layers
-#: came from (``cos_layers``), then of its last layer (``cos_token``).
+#: ``(pooled (B, H), hidden (B, L, H) or None, query_pooled (Q, H))`` of the teacher.
 TeacherOutputs = tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]
 
 
@@ -28,8 +26,7 @@ def step_losses(
 ) -> dict[str, torch.Tensor]:
     """Every active loss term for one micro-batch (unweighted) plus the weighted ``total``.
 
-    Terms come in the order ``ce``, ``mlm``, ``cos_token``, ``cos_sentence``, ``cos_layers``,
-    ``total``;
+    Terms come in the order ``ce``, ``mlm``, ``cos_token``, ``cos_sentence``, ``total``;
     each is a scalar tensor. ``idx`` picks the micro-batch's examples from ``tok``.
     """
     ids, mask = tok.batch([tok.ids[i] for i in idx], device)
@@ -40,23 +37,21 @@ def step_losses(
     vocab_kd = teacher.has_mlm_head and config.alpha_ce > 0
     if config.alpha_mlm > 0 or vocab_kd:
         inputs, positions, labels = _masked(config, teacher, tok, ids, mask, device, generator)
-    with_layers = config.alpha_cos_layers > 0
     with distributed.autocast(device):
-        out = student(inputs, mask, positions, qids, qmask, with_layers=with_layers)
+        out = student(inputs, mask, positions, qids, qmask)
     terms: dict[str, torch.Tensor] = {}
     if vocab_kd:  # the teacher sees the same masked input (DistilBERT's setting)
         with torch.no_grad(), distributed.autocast(device):
-            t_out = teacher.model(inputs, mask, positions, qids, qmask, with_layers=with_layers)
-        t_pooled, t_query = t_out["pooled"], t_out["query_pooled"]
-        t_states = select_states(t_out, targets.token_states)
+            t_out = teacher.model(inputs, mask, positions, qids, qmask)
+        t_pooled, t_hidden, t_query = t_out["pooled"], t_out["hidden"], t_out["query_pooled"]
         terms["ce"] = losses.kd_soft_target_loss(
             out["mlm_logits"].float(), t_out["mlm_logits"].float(), config.temperature
         )
     else:
-        t_pooled, t_states, t_query = targets.get(idx, tok, device)
+        t_pooled, t_hidden, t_query = targets.get(idx, tok, device)
         if config.alpha_ce > 0:
             terms["ce"] = _similarity_kd(config, out, t_pooled, t_query)
-    teacher_out = (t_pooled, t_states, t_query)
+    teacher_out = (t_pooled, t_hidden, t_query)
     terms.update(_matching_terms(config, out, teacher_out, mask, labels, positions))
     weights = config.weights()
     terms["total"] = sum(weights[name] * value for name, value in terms.items())
@@ -115,29 +110,21 @@ def _matching_terms(
     labels: torch.Tensor | None,
     positions: torch.Tensor | None,
 ) -> dict[str, torch.Tensor]:
-    """The ``mlm``, ``cos_token``, ``cos_sentence`` and ``cos_layers`` terms whose weight
-    is above 0.
+    """The ``mlm``, ``cos_token`` and ``cos_sentence`` terms whose weight is above 0.
 
     ``mask`` ``(B, L)``; ``labels`` ``(B, L)`` and ``positions`` ``(B, L)`` bool come from
     the masking (None without it, and then ``alpha_mlm`` is 0).
     """
-    t_pooled, t_states, t_query = teacher_out
-    inner = len(config.layer_map) - 1 if config.alpha_cos_layers > 0 else 0
+    t_pooled, t_hidden, t_query = teacher_out
     terms: dict[str, torch.Tensor] = {}
     if config.alpha_mlm > 0:
         terms["mlm"] = losses.mlm_loss(out["mlm_logits"], labels[positions].unsqueeze(0))
     if config.alpha_cos_token > 0:
-        terms["cos_token"] = losses.token_cosine_loss(out["hidden"], t_states[:, inner], mask)
+        terms["cos_token"] = losses.token_cosine_loss(out["hidden"], t_hidden, mask)
     if config.alpha_cos_sentence > 0:
         s_emb, t_emb = out["pooled"], t_pooled
         if config.pseudo_queries and out["query_pooled"] is not None:
             s_emb = torch.cat([s_emb, out["query_pooled"]])
             t_emb = torch.cat([t_emb, t_query])
         terms["cos_sentence"] = losses.sentence_cosine_loss(s_emb, t_emb)
-    if inner:  # student layer i against the teacher layer it was copied from
-        per_layer = [
-            losses.token_cosine_loss(out["layers"][:, i], t_states[:, i], mask)
-            for i in range(inner)
-        ]
-        terms["cos_layers"] = torch.stack(per_layer).mean()
     return terms

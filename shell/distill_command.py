@@ -54,7 +54,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--init", choices=("teacher", "random"), default=d.init)
     p.add_argument("--max-minutes", type=float, default=d.max_minutes, help="training budget")
     p.add_argument("--steps", type=int, help="optimiser steps (default: until --max-minutes)")
-    for term in ("ce", "mlm", "cos-token", "cos-sentence", "cos-layers"):
+    for term in ("ce", "mlm", "cos-token", "cos-sentence"):
         attr = f"alpha_{term.replace('-', '_')}"
         p.add_argument(f"--alpha-{term}", type=float, default=getattr(d, attr), help="0 = off")
     p.add_argument("--temperature", type=float, default=d.temperature)
@@ -64,13 +64,6 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         default=",".join(d.query_kinds),
         help="pseudo-query kinds drawn per passage, comma-separated, from "
         f"{','.join(QUERY_KINDS)} (default {','.join(d.query_kinds)})",
-    )
-    p.add_argument(
-        "--batching",
-        choices=("length", "topic"),
-        default=d.batching,
-        help="length: batches of similar length; topic: each batch from one cluster of the "
-        "teacher's passage embeddings (measured, not the default)",
     )
     p.add_argument("--lr", type=float, default=d.lr)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
@@ -120,11 +113,9 @@ def config_from_args(args: argparse.Namespace) -> DistillConfig:
         alpha_mlm=args.alpha_mlm,
         alpha_cos_token=args.alpha_cos_token,
         alpha_cos_sentence=args.alpha_cos_sentence,
-        alpha_cos_layers=args.alpha_cos_layers,
         temperature=args.temperature,
         pseudo_queries=not args.no_pseudo_queries,
         query_kinds=tuple(k.strip() for k in args.query_kinds.split(",") if k.strip()),
-        batching=args.batching,
         lr=args.lr,
         batch_size=args.batch_size,
         grad_accum=args.grad_accum,

@@ -11,7 +11,7 @@ def test_defaults_are_valid_and_frozen() -> None:
     config = DistillConfig()
     with pytest.raises(AttributeError):
         config.lr = 1.0  # type: ignore[misc]
-    assert set(config.weights()) == {"ce", "mlm", "cos_token", "cos_sentence", "cos_layers"}
+    assert set(config.weights()) == {"ce", "mlm", "cos_token", "cos_sentence"}
 
 
 @pytest.mark.parametrize(

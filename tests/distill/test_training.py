@@ -145,7 +145,7 @@ def test_run_exports_loadable_fp32_and_int8_folders(teacher_dir, corpus, tmp_pat
     out = run_distillation(config, str(corpus), tmp_path / "student", progress=False)
     meta = json.loads((out.out / "distill_meta.json").read_text())
     assert meta["layer_map"] == [0, 3] and meta["training"]["steps"] == 3
-    assert set(meta["loss_weights"]) == {"ce", "mlm", "cos_token", "cos_sentence", "cos_layers"}
+    assert set(meta["loss_weights"]) == {"ce", "mlm", "cos_token", "cos_sentence"}
     assert 0 < meta["fidelity"]["cosine_mean"] <= 1 and meta["data"]["held_out_passages"] > 0
     assert "fidelity cosine_mean" in (out.out / "README.md").read_text()
     fp32 = SentenceTransformer(str(out.out), device="cpu")
@@ -172,45 +172,3 @@ def test_run_exports_loadable_fp32_and_int8_folders(teacher_dir, corpus, tmp_pat
     assert is_int8_export(out.int8_out)
     legacy = SentenceTransformer(str(out.int8_out), device="cpu", trust_remote_code=True)
     assert np.allclose(legacy.encode(texts), b, atol=1e-6)
-
-
-def test_topic_batches_train_and_charge_their_setup(teacher_dir, corpus) -> None:
-    config = _config(teacher_dir, steps=3, batching="topic", alpha_mlm=0.0)
-    teacher, student, examples = _setup(teacher_dir, corpus, config)
-    result = train(config, teacher, student, examples, progress=False)
-    assert result.steps == 3 and result.teacher_cached
-    assert set(result.last_losses) == {"ce", "cos_token", "cos_sentence", "total"}
-
-
-def test_inner_layer_cosine_is_zero_for_a_full_copy_and_trains(teacher_dir, corpus) -> None:
-    from distill.targets import TeacherTargets, Tokens
-    from distill.trainer import token_states
-    from distill.trainer_step import step_losses
-
-    teacher = load_teacher(teacher_dir)
-    examples = load_examples(str(corpus), 24)
-    for layer_map, zero in (((0, 1, 2, 3), True), ((0, 2, 3), False)):
-        config = replace(
-            _config(teacher_dir, alpha_cos_layers=1.0, alpha_mlm=0.0), layer_map=layer_map
-        )
-        student = build_student(teacher.model.encoder, config.layer_map, seed=0)
-        assert token_states(config, 4) == (*layer_map[:-1], 3)
-        tok = Tokens(teacher.tokenizer, examples, 24)
-        targets = TeacherTargets(teacher, token_states(config, 4), enabled=False)
-        terms = step_losses(
-            config, student.eval(), teacher, targets, tok, list(range(8)),
-            torch.device("cpu"), torch.Generator().manual_seed(0),
-        )  # fmt: skip
-        assert (float(terms["cos_layers"]) < 1e-5) is zero, layer_map
-    config = _config(teacher_dir, steps=3, alpha_cos_layers=1.0, alpha_mlm=0.0)
-    runs = []
-    for cache in ("always", "never"):
-        teacher, student, examples = _setup(
-            teacher_dir, corpus, replace(config, cache_teacher=cache)
-        )
-        runs.append(
-            train(replace(config, cache_teacher=cache), teacher, student, examples, progress=False)
-        )
-    assert "cos_layers" in runs[0].last_losses
-    for key, value in runs[0].last_losses.items():
-        assert value == pytest.approx(runs[1].last_losses[key], rel=1e-3, abs=1e-5)

@@ -131,3 +131,46 @@ def test_when_no_worker_can_start_again_the_other_files_fail_alone(tmp_path, mon
     assert outcomes[0].error.startswith("partitioning timed out after 2s (3.")
     assert "--timeout gives it more" in outcomes[0].error
     assert outcomes[1].error.startswith("not partitioned: a partitioning worker did not start")
+
+
+class Calls(Slow):
+    """Records each ``encode_documents`` call's size."""
+
+    def __init__(self, seconds: float = 0.0) -> None:
+        super().__init__(seconds)
+        self.calls: list[int] = []
+
+    def encode_documents(self, texts):
+        self.calls.append(len(texts))
+        return super().encode_documents(texts)
+
+
+def test_an_idle_encoder_gets_the_first_file_without_waiting_for_a_full_batch(tmp_path):
+    files = [_distinct(tmp_path / f"f{i}.txt", 6) for i in range(4)]
+    encoder, store = Calls(seconds=0.2), InMemoryStore()
+    options = IndexOptions(workers=0, batch_chunks=1000, chunking=SMALL)
+    report = index_files(files, [encoder], store, "docs", options)
+    assert report.count("indexed") == 4
+    # a full batch would be all 4 files in one call; the idle writer takes the first alone
+    assert len(encoder.calls) >= 2 and encoder.calls[0] < sum(encoder.calls)
+    assert sum(encoder.calls) == len(store.ids(C, {}))
+
+
+def test_partition_workers_start_before_they_are_needed_and_match_in_process(tmp_path):
+    from indexer.sniff import Limits, detect
+    from indexer.workers import Partitioner
+
+    paths = [_distinct(tmp_path / f"f{i}.txt", 5) for i in range(3)]
+    tasks = [Task(p, str(p), detect(p, Limits()).mime, "txt") for p in paths]
+    pooled = Partitioner(tasks, 1, 60.0, SMALL)
+    try:
+        pool = pooled._pool
+        assert pool is not None and not pool._ready  # started, not waited for
+        assert all(w.process.is_alive() for w in pool._workers)
+        from_workers = {o.task.path: [c.id for c in o.chunks] for o in pooled}
+    finally:
+        pooled.close()
+    in_process = Partitioner(tasks, 0, 60.0, SMALL)
+    assert in_process._pool is None
+    assert from_workers == {o.task.path: [c.id for c in o.chunks] for o in in_process}
+    assert all(from_workers.values())
