@@ -137,12 +137,13 @@ def student_encoder(teacher, cache: Path):
 
 
 def teacher_query_encoders(args, teacher) -> list:
-    """The encoders ``--query-encoders`` names; ``teacher-onnx`` is exported on first use
-    to ``--cache`` and runs at the first of ``--threads`` (ONNX Runtime fixes its threads
-    when the session is made)."""
+    """The encoders ``--query-encoders`` names; ``teacher-onnx`` is exported to
+    ``--cache`` the way ``distill`` exports it (again only when the teacher's weights
+    changed) and runs at the first of ``--threads`` (ONNX Runtime fixes its threads when
+    the session is made)."""
     from encoders.backend_encoder import BackendEncoder
-    from encoders.backend_export import export_variants
     from encoders.variants import variant_dir
+    from shell.distill_command import export_teacher
 
     names = [n.strip() for n in args.query_encoders.split(",") if n.strip() not in ("", "none")]
     unknown = set(names) - {"teacher", "teacher-onnx"}
@@ -150,9 +151,8 @@ def teacher_query_encoders(args, teacher) -> list:
         raise SystemExit(f"--query-encoders: unknown {sorted(unknown)}")
     out = [teacher] if "teacher" in names else []
     if "teacher-onnx" in names:
+        export_teacher(str(teacher.model_dir), args.cache, ("onnx",))
         folder = variant_dir(args.cache / "teacher", "onnx")
-        if not folder.is_dir():
-            export_variants(teacher.model_dir, [], ("onnx",), out_base=args.cache / "teacher")
         out.append(BackendEncoder("teacher-onnx", folder, threads=args.threads[0]))
     return out
 

@@ -99,7 +99,8 @@ def index_files(
                 on_file(result, report.chunks_written)
 
     tasks = detect_tasks(files, options, record)
-    partitioner = Partitioner(tasks, options.workers, options.timeout_s, options.chunking)
+    workers = min(options.workers, len(tasks))  # started now: they import while we prepare
+    partitioner = Partitioner(workers, options.timeout_s, options.chunking)
     try:
         for name, encoder in targets.items():
             info = CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
@@ -128,7 +129,8 @@ def _write_and_prune(
     )
     try:
         config = WriterConfig(options.batch_chunks, options.file_budget_s, cache, on_encode)
-        _write_all(partitioner, targets, store, options, record, config, report)
+        outcomes = partitioner.partition(tasks)
+        _write_all(outcomes, targets, store, options, record, config, report)
         if roots := options.prune_roots:
             report.chunks_deleted += prune_missing(store, targets, roots, tasks, report)
     except StoreUnavailableError as exc:

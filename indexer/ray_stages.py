@@ -14,7 +14,6 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from indexer.report import FileResult
 from indexer.stores import open_store
 from indexer.stores.base import StoreUnavailableError, VectorStore
 from indexer.types import Chunk
-from indexer.workers import Outcome, PartitionPool, Task, partition_one
+from indexer.workers import Outcome, Partitioner
 
 logger = logging.getLogger(__name__)
 
@@ -105,9 +104,8 @@ class ChunkStage(_Stage):
         super().__init__(uri, token)
         self._options = options
         self._collections = dict.fromkeys(collections)
-        self._pool: PartitionPool | None = None
-        if options.workers:
-            self._pool = PartitionPool(1, options.timeout_s, options.chunking)
+        workers = 1 if options.workers else 0
+        self._partitioner = Partitioner(workers, options.timeout_s, options.chunking, wait=True)
 
     def __call__(self, batch: Batch) -> Batch:
         try:
@@ -127,14 +125,9 @@ class ChunkStage(_Stage):
         for result in results:
             file = by_name[result.path]
             rows.plans.append((file, FilePlan(result)))
-        for outcome in self._partition(tasks):
+        for outcome in self._partitioner.partition(tasks):
             self._plan_file(paths[outcome.task.path], outcome, rows)
         return rows.batch()
-
-    def _partition(self, tasks: list[Task]) -> Iterator[Outcome]:
-        if self._pool is None:
-            return (partition_one(task, self._options.chunking) for task in tasks)
-        return self._pool.imap(tasks)
 
     def _plan_file(self, file: int, outcome: Outcome, rows: _Rows) -> None:
         results: list[FileResult] = []
@@ -149,8 +142,9 @@ class ChunkStage(_Stage):
             rows.chunks += [(file, coll, c) for coll, chunks in item.new.items() for c in chunks]
 
     def __del__(self) -> None:
-        if self._pool is not None:
-            self._pool.close()
+        partitioner = getattr(self, "_partitioner", None)  # absent if its workers never started
+        if partitioner is not None:
+            partitioner.close()
 
 
 class EncodeStage(_Stage):

@@ -223,24 +223,25 @@ class PartitionPool:
 
 
 class Partitioner:
-    """Partitioning of ``tasks`` in ``workers`` processes (0: in this process, no timeout).
+    """Partitioning in ``workers`` processes (0: in this process, no timeout).
 
-    The processes start on construction and import their parsers while the caller goes
-    on (preparing collections); iterating yields an :class:`Outcome` per task.
+    The processes start on construction; with ``wait`` False they import their parsers
+    while the caller goes on (preparing collections) and the first :meth:`partition`
+    waits for them. :meth:`partition` yields an :class:`Outcome` per task.
     """
 
     def __init__(
-        self, tasks: list[Task], workers: int, timeout_s: float, config: ChunkingConfig
+        self, workers: int, timeout_s: float, config: ChunkingConfig, wait: bool = False
     ) -> None:
-        self._tasks, self._config = tasks, config
+        self._config = config
         self._pool: PartitionPool | None = None
-        if workers and tasks:
-            self._pool = PartitionPool(min(workers, len(tasks)), timeout_s, config, wait=False)
+        if workers:
+            self._pool = PartitionPool(workers, timeout_s, config, wait=wait)
 
-    def __iter__(self) -> Iterator[Outcome]:
+    def partition(self, tasks: Iterable[Task]) -> Iterator[Outcome]:
         if self._pool is None:
-            return (partition_one(task, self._config) for task in self._tasks)
-        return self._pool.imap(self._tasks)
+            return (partition_one(task, self._config) for task in tasks)
+        return self._pool.imap(tasks)
 
     def close(self) -> None:
         if self._pool is not None:

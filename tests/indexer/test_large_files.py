@@ -162,15 +162,17 @@ def test_partition_workers_start_before_they_are_needed_and_match_in_process(tmp
 
     paths = [_distinct(tmp_path / f"f{i}.txt", 5) for i in range(3)]
     tasks = [Task(p, str(p), detect(p, Limits()).mime, "txt") for p in paths]
-    pooled = Partitioner(tasks, 1, 60.0, SMALL)
+    pooled = Partitioner(1, 60.0, SMALL)
     try:
         pool = pooled._pool
         assert pool is not None and not pool._ready  # started, not waited for
         assert all(w.process.is_alive() for w in pool._workers)
-        from_workers = {o.task.path: [c.id for c in o.chunks] for o in pooled}
+        from_workers = {o.task.path: [c.id for c in o.chunks] for o in pooled.partition(tasks)}
     finally:
         pooled.close()
-    in_process = Partitioner(tasks, 0, 60.0, SMALL)
+    in_process = Partitioner(0, 60.0, SMALL)
     assert in_process._pool is None
-    assert from_workers == {o.task.path: [c.id for c in o.chunks] for o in in_process}
+    assert from_workers == {
+        o.task.path: [c.id for c in o.chunks] for o in in_process.partition(tasks)
+    }
     assert all(from_workers.values())
