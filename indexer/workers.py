@@ -91,8 +91,11 @@ class _Worker:
         try:
             self.conn.recv()
         except EOFError as exc:
+            self.process.join(1.0)
             raise RuntimeError(
-                f"a partitioning worker died while starting (exit code {self.process.exitcode})"
+                f"a partitioning worker died while starting (exit code {self.process.exitcode}; "
+                "its error is on stderr). A common cause: workers are spawned and re-import "
+                'the calling script, which must then index under `if __name__ == "__main__":`'
             ) from exc
 
     def assign(self, task: Task, timeout_s: float) -> None:

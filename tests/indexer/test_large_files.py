@@ -176,3 +176,27 @@ def test_partition_workers_start_before_they_are_needed_and_match_in_process(tmp
         o.task.path: [c.id for c in o.chunks] for o in in_process.partition(tasks)
     }
     assert all(from_workers.values())
+
+
+def test_a_script_without_a_main_guard_is_told_why_its_worker_died(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text(
+        "from indexer.chunking import ChunkingConfig\n"
+        "from indexer.workers import Partitioner\n"
+        "Partitioner(1, 60.0, ChunkingConfig(), wait=True).close()\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert done.returncode != 0
+    assert "died while starting" in done.stderr
+    assert 'if __name__ == "__main__":' in done.stderr
