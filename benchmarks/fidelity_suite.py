@@ -1,8 +1,8 @@
 """The student on every dev-suite set: retention of the teacher's nDCG@10 by training time.
 
-    python benchmarks/fidelity_suite.py                      # default recipe, 5 and 10 min
-    python benchmarks/fidelity_suite.py --minutes 5,10,20 --tag long
-    python benchmarks/fidelity_suite.py --recipe alpha_cos_sentence=8 --tag cos8
+    python benchmarks/fidelity_suite.py                      # default recipe, 5/10/20 min
+    python benchmarks/fidelity_suite.py --minutes 5,10,20,60 --sets django_faq --tag django60
+    python benchmarks/fidelity_suite.py --recipe alpha_ce=1 --tag kd1   # the in-batch KD on
 
 For each set of the dev suite (SciFact, Django FAQ, Python FAQ; ``benchmarks/dev_suite.py``)
 the recipe is distilled from the teacher on that set's corpus text only (never its
@@ -234,11 +234,20 @@ def correlation(sets: dict[str, dict]) -> dict[str, Any]:
     return out
 
 
+def recipe_summary(recipe: dict[str, Any]) -> str:
+    """The loss weights and training settings of ``recipe`` (a DistillConfig as a dict)."""
+    terms = ("ce", "mlm", "cos_token", "cos_sentence")
+    weights = ", ".join(f"{term} {recipe[f'alpha_{term}']:g}" for term in terms)
+    settings = f"T {recipe['temperature']:g}, lr {recipe['lr']:g}, batch {recipe['batch_size']}"
+    return f"loss weights {weights}; {settings}, {recipe['max_seq_length']} training tokens"
+
+
 def markdown(payload: dict[str, Any]) -> str:
     lines = [
         f"Student ({payload['layer_map']} of {TEACHER_NAME}) distilled on each set's corpus text "
         f"only; clock: {payload['clock']}. nDCG@10 by exact search over the full corpus, "
-        "256 tokens. tq = student documents + teacher queries.",
+        "256 tokens. tq = student documents + teacher queries. "
+        f"Recipe: {recipe_summary(payload['recipe'])}.",
         "",
         "| set | minutes | steps | teacher | student | retention | tq | tq retention | int8 "
         "| agreement (overlap@10 student / tq) |",
@@ -274,7 +283,11 @@ def markdown(payload: dict[str, Any]) -> str:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--minutes", default="5,10", help="snapshot points; the last ends the run")
+    parser.add_argument(
+        "--minutes",
+        default="5,10,20",
+        help="snapshot minutes; the last ends the run (default 5,10,20)",
+    )
     parser.add_argument("--sets", default=",".join(SETS),
                         help=f"of {', '.join(SETS)}, or NAME=BEIR_FOLDER")  # fmt: skip
     parser.add_argument("--recipe", nargs="*", default=[], metavar="KEY=VALUE",

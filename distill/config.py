@@ -8,6 +8,13 @@ from typing import Any
 
 #: Loss-term names in the order the progress bar and the metadata show them.
 LOSS_TERMS = ("ce", "mlm", "cos_token", "cos_sentence")
+#: What each term measures (``alpha_<term>`` weighs it; ``--alpha-<term>`` on the command line).
+LOSS_TERM_MEANING = {
+    "ce": "temperature-softened KD on in-batch similarities (vocabulary logits if MLM teacher)",
+    "mlm": "masked LM (about 40 percent more time per step on CPU)",
+    "cos_token": "token cosine to the teacher's last hidden states",
+    "cos_sentence": "cosine to the teacher's sentence embeddings",
+}
 #: Kinds of pseudo-query a training passage can be paired with (:func:`distill.data.vary_queries`).
 QUERY_KINDS = ("title", "sentence", "span", "question")
 
@@ -62,13 +69,13 @@ class DistillConfig:
     teacher: str = "all-MiniLM-L6-v2"
     layer_map: tuple[int, ...] | None = None
     init: str = "teacher"  # "teacher": copy layers; "random": same shape, random weights
-    alpha_ce: float = 1.0
+    alpha_ce: float = 0.0  # off: on the dev suite it pulled documents from the teacher's space
     alpha_mlm: float = 0.0  # MLM costs +40% step time on CPU (measured); on with --alpha-mlm
     alpha_cos_token: float = 1.0
     alpha_cos_sentence: float = 4.0
     temperature: float = 2.0
     kd_scale: float = 20.0  # cosine similarities are multiplied by this before / T
-    pseudo_queries: bool = True  # in-batch KD between pseudo-queries and passages
+    pseudo_queries: bool = True  # sentence cosine on them too; the KD's anchors when it is on
     query_kinds: tuple[str, ...] = ("title",)  # drawn per passage from QUERY_KINDS
     mlm_probability: float = 0.15
     lr: float = 2e-4

@@ -23,6 +23,7 @@ from shell.common import (
     EXIT_SOME_FILES_FAILED,
     EXIT_STORE_UNAVAILABLE,
     EXIT_USAGE,
+    LOG_FORMAT,
     Handler,
     settings_from_args,
 )
@@ -65,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        format=LOG_FORMAT,
     )
     try:
         settings = settings_from_args(args)

@@ -1,4 +1,5 @@
-"""What every ``distilsearch`` subcommand shares: exit codes, handler type, store options."""
+"""What every ``distilsearch`` subcommand shares: log format, exit codes, handler type, store
+options."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import argparse
 from collections.abc import Callable
 
 from core.settings import Settings, load_settings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 EXIT_OK = 0
 EXIT_ERROR = 1

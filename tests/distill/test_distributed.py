@@ -40,6 +40,7 @@ def _worker(rank: int, world: int, port: int, root: str) -> None:
             batch_size=4,
             max_seq_length=16,
             lr=1e-3,
+            alpha_ce=1.0,  # every term in the check, the in-batch KD included
         ).with_layers(4)
         teacher = load_teacher(Path(config.teacher))
         student = build_student(teacher.model.encoder, config.layer_map, seed=config.seed)

@@ -35,6 +35,7 @@ def _config(teacher_dir: Path, **kw) -> DistillConfig:
         batch_size=8,
         max_seq_length=24,
         lr=1e-3,
+        alpha_ce=1.0,
         alpha_mlm=0.5,
         checkpoint_every=2,
     )
