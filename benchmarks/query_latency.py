@@ -143,7 +143,7 @@ def teacher_query_encoders(args, teacher) -> list:
     the session is made)."""
     from encoders.backend_encoder import BackendEncoder
     from encoders.variants import variant_dir
-    from shell.distill_command import export_teacher
+    from shell.teacher_export import export_teacher
 
     names = [n.strip() for n in args.query_encoders.split(",") if n.strip() not in ("", "none")]
     unknown = set(names) - {"teacher", "teacher-onnx"}

@@ -18,6 +18,7 @@ from distill.config import LOSS_TERM_MEANING, QUERY_KINDS, DistillConfig, parse_
 from encoders.pairing import DISTILL_META
 from encoders.variants import FP32_SUFFIXES, VARIANTS
 from shell.common import LOG_FORMAT, Handler, Subparsers
+from shell.teacher_export import export_teacher
 
 if TYPE_CHECKING:
     from distill.run import RunOutput
@@ -46,6 +47,12 @@ def register(subparsers: Subparsers, handlers: dict[str, Handler]) -> None:
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     """The flags of ``distilsearch distill`` (and of ``python -m shell.distill_command``)."""
+    add_recipe_arguments(p)
+    add_run_arguments(p)
+
+
+def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
+    """Data, output and every :class:`DistillConfig` field the command line sets."""
     d = DistillConfig()
     p.add_argument("--teacher", default=d.teacher, help=f"model id or path (default {d.teacher})")
     p.add_argument(
@@ -81,6 +88,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-seq-length", type=int, default=d.max_seq_length)
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--cache-teacher", choices=("auto", "always", "never"), default=d.cache_teacher)
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """How the run goes and what it exports beside the student (:class:`DistillRun`)."""
     p.add_argument("--resume", action="store_true", help="continue from <out>.ckpt/checkpoint.pt")
     p.add_argument("--reuse", action="store_true", help="keep an existing student at --out")
     p.add_argument("--no-int8", action="store_true", help="skip the int8 export")
@@ -229,38 +240,6 @@ def distill_student(
             tuned = settings.with_overrides(threads=run.threads)
             report_agreement(result, tuned, ctx.device.type, config.seed)
     return 0
-
-
-def export_teacher(teacher: str, models_dir: Path, suffixes: tuple[str, ...]) -> None:
-    """Write ``models_dir/teacher-<suffix>`` for each fp32 ``suffix`` not already exported
-    from these teacher weights (the marker's source fingerprint says which)."""
-    from encoders import resolve_model
-    from encoders.backend_export import export_variants
-    from encoders.registry import TEACHER
-    from encoders.resolve import fingerprint
-    from encoders.variants import fp32_source, read_variant, variant_dir
-
-    if not suffixes:
-        return
-    teacher_dir = resolve_model(teacher)
-    weights, base = fingerprint(teacher_dir), models_dir / TEACHER
-    todo = []
-    for suffix in suffixes:
-        try:
-            marker = read_variant(variant_dir(base, suffix)) or {}
-        except ValueError:
-            marker = {}  # unreadable: export it again
-        if fp32_source(marker) != weights:
-            todo.append(suffix)
-    if not todo:
-        return
-    try:
-        folders = export_variants(teacher_dir, [], todo, out_base=base)
-    except (RuntimeError, ValueError, OSError) as exc:  # the student is saved; this is extra
-        print(f"warning: no teacher export {todo} ({exc}); teacher-query mode uses the teacher")
-        return
-    for suffix, folder in folders.items():
-        print(f"{suffix} teacher {folder} (teacher-query mode)")
 
 
 def _print_result(result: RunOutput) -> None:
