@@ -69,7 +69,7 @@ class DistillConfig:
     teacher: str = "all-MiniLM-L6-v2"
     layer_map: tuple[int, ...] | None = None
     init: str = "teacher"  # "teacher": copy layers; "random": same shape, random weights
-    alpha_ce: float = 0.0  # off: on the dev suite it pulled documents from the teacher's space
+    alpha_ce: float = 0.0  # off: on the dev suite it pulled documents away from the teacher
     alpha_mlm: float = 0.0  # MLM costs +40% step time on CPU (measured); on with --alpha-mlm
     alpha_cos_token: float = 1.0
     alpha_cos_sentence: float = 4.0

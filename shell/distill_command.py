@@ -67,13 +67,20 @@ def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
         "first and last kept: 0,3,5 for a 6-layer teacher)",
     )
     p.add_argument("--init", choices=("teacher", "random"), default=d.init)
-    p.add_argument("--max-minutes", type=float, default=d.max_minutes,
-                   help="training budget in minutes (default %(default)s)")  # fmt: skip
+    p.add_argument(
+        "--max-minutes",
+        type=float,
+        default=d.max_minutes,
+        help="training budget in minutes (default %(default)s)",
+    )
     p.add_argument("--steps", type=int, help="optimiser steps (default: until --max-minutes)")
     for term, what in LOSS_TERM_MEANING.items():
-        p.add_argument(f"--alpha-{term.replace('_', '-')}", type=float,
-                       default=getattr(d, f"alpha_{term}"),
-                       help=f"weight of {what}; 0 = off (default %(default)s)")  # fmt: skip
+        p.add_argument(
+            f"--alpha-{term.replace('_', '-')}",
+            type=float,
+            default=getattr(d, f"alpha_{term}"),
+            help=f"weight of {what}; 0 = off (default %(default)s)",
+        )
     p.add_argument("--temperature", type=float, default=d.temperature, help="KD softening T")
     p.add_argument("--no-pseudo-queries", action="store_true", help="train on passages alone")
     p.add_argument(
