@@ -236,8 +236,9 @@ def correlation(sets: dict[str, dict]) -> dict[str, Any]:
 
 def recipe_summary(recipe: dict[str, Any]) -> str:
     """The loss weights and training settings of ``recipe`` (a DistillConfig as a dict)."""
-    terms = ("ce", "mlm", "cos_token", "cos_sentence")
-    weights = ", ".join(f"{term} {recipe[f'alpha_{term}']:g}" for term in terms)
+    from distill.config import LOSS_TERMS
+
+    weights = ", ".join(f"{term} {recipe[f'alpha_{term}']:g}" for term in LOSS_TERMS)
     settings = f"T {recipe['temperature']:g}, lr {recipe['lr']:g}, batch {recipe['batch_size']}"
     return f"loss weights {weights}; {settings}, {recipe['max_seq_length']} training tokens"
 

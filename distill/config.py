@@ -6,15 +6,15 @@ import math
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-#: Loss-term names in the order the progress bar and the metadata show them.
-LOSS_TERMS = ("ce", "mlm", "cos_token", "cos_sentence")
-#: What each term measures (``alpha_<term>`` weighs it; ``--alpha-<term>`` on the command line).
+#: What each loss term measures (``alpha_<term>`` weighs it; ``--alpha-<term>`` on the command
+#: line), in the order the progress bar and the metadata show the terms.
 LOSS_TERM_MEANING = {
     "ce": "temperature-softened KD on in-batch similarities (vocabulary logits if MLM teacher)",
     "mlm": "masked LM (about 40 percent more time per step on CPU)",
     "cos_token": "token cosine to the teacher's last hidden states",
     "cos_sentence": "cosine to the teacher's sentence embeddings",
 }
+LOSS_TERMS = tuple(LOSS_TERM_MEANING)
 #: Kinds of pseudo-query a training passage can be paired with (:func:`distill.data.vary_queries`).
 QUERY_KINDS = ("title", "sentence", "span", "question")
 

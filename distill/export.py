@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from distill.config import LOSS_TERMS
 from distill.student import SentenceEncoder
 from encoders.pairing import DISTILL_META
 
@@ -180,7 +181,7 @@ def model_card(meta: dict[str, Any]) -> str:
         if key in meta:
             lines.append(f"| {key} | {_fmt(meta[key])} |")
     config = meta.get("config", {})
-    for key in ("alpha_ce", "alpha_mlm", "alpha_cos_token", "alpha_cos_sentence"):
+    for key in (f"alpha_{term}" for term in LOSS_TERMS):
         if key in config:
             lines.append(f"| {key} | {_fmt(config[key])} |")
     for key in (
