@@ -149,6 +149,15 @@ def split_holdout(
     return train, [e for e in examples if e.doc in held]
 
 
+def whole_documents(examples: Sequence[Example]) -> list[str]:
+    """Each document's passages joined in load order: the text the indexer encodes as one
+    chunk (a folder's chunk, a collection's row, a BEIR document)."""
+    joined: dict[str, list[str]] = {}
+    for example in examples:
+        joined.setdefault(example.doc, []).append(example.text)
+    return [" ".join(parts) for parts in joined.values()]
+
+
 #: Question frames for the "question" kind; ``{}`` is a title or a short span of the passage.
 QUESTION_FRAMES = (
     "how do I {}?",

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from distill import distributed
 from distill.config import DistillConfig
-from distill.data import Example, load_examples, split_holdout, vary_queries
+from distill.data import Example, load_examples, split_holdout, vary_queries, whole_documents
 
 if TYPE_CHECKING:
     from distill.student import SentenceEncoder, Teacher
@@ -57,7 +57,7 @@ def run_distillation(
     """Distil ``config.teacher`` on ``data`` into ``out`` (checkpoints in ``out``.ckpt).
 
     ``backends`` names the ONNX / OpenVINO variants to export beside ``out``
-    (:mod:`encoders.variants`); static int8 calibrates on the training passages.
+    (:mod:`encoders.variants`); static int8 calibrates on whole training documents.
     """
     from distill import trainer
 
@@ -90,7 +90,8 @@ def run_distillation(
         meta["fidelity"] = _fidelity(config, teacher, student, held_out)
     meta["wall_seconds"] = time.perf_counter() - started
     int8_out = _export(teacher, student, out, meta, int8, int8_skip)
-    variants = _export_backends(out, backends, [e.text for e in train_set], config)
+    calibration = whole_documents(train_set)
+    variants = _export_backends(out, backends, calibration, teacher.max_seq_length, config.seed)
     return RunOutput(out, int8_out, meta, tuple(e.text for e in examples), variants)
 
 
@@ -184,11 +185,16 @@ def _export(
 
 
 def _export_backends(
-    out: Path, backends: tuple[str, ...], passages: list[str], config: DistillConfig
+    out: Path, backends: tuple[str, ...], documents: list[str], max_seq_length: int, seed: int
 ) -> dict[str, Path]:
-    """The ONNX / OpenVINO variants of the fp32 export at ``out``; suffix -> folder."""
+    """The ONNX / OpenVINO variants of the fp32 export at ``out``; suffix -> folder.
+
+    Static int8 calibrates on whole training documents at the export's own
+    ``max_seq_length`` (the length the indexer encodes at), not on the shorter training
+    windows: activation ranges are then measured on the inputs the variant will serve.
+    """
     if not backends:
         return {}
     from encoders.backend_export import export_variants
 
-    return export_variants(out, passages, backends, config.max_seq_length, config.seed)
+    return export_variants(out, documents, backends, max_seq_length, seed)

@@ -15,6 +15,7 @@ from distill.data import (
     passages,
     split_holdout,
     vary_queries,
+    whole_documents,
 )
 from tests.support.paths import DOCS
 from tests.support.tiny_models import tiny_corpus
@@ -73,6 +74,20 @@ def test_holdout_never_splits_a_document(tmp_path: Path) -> None:
     assert not {e.doc for e in train} & {e.doc for e in held}
     assert len({e.doc for e in held}) == 5
     assert split_holdout(examples, 0.1, seed=3) == (train, held)
+
+
+def test_whole_documents_rejoin_each_documents_windows_in_order(tmp_path: Path) -> None:
+    corpus = tmp_path / "c.jsonl"
+    corpus.write_text(
+        '{"_id": "a", "title": "Forms", "text": "one two three four five six seven eight nine"}\n'
+        '{"_id": "b", "title": "", "text": "ten eleven"}\n'
+    )
+    examples = load_examples(str(corpus), max_seq_length=12)  # 8-word windows
+    assert len(examples) == 3
+    assert whole_documents(examples) == [
+        "Forms one two three four five six seven eight nine",
+        "ten eleven",
+    ]
 
 
 def test_bucket_batches_cover_each_epoch_and_group_lengths() -> None:

@@ -47,11 +47,17 @@ def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path) -> None:
     # the backend variants: beside the fp32 folder, loadable without trust_remote_code,
     # close to the fp32 student, paired with the teacher. Measured worst rows: 0.9985 for
     # int8 on SciFact abstracts; 0.988 here for OpenVINO static int8 on the short query,
-    # calibrated on this tiny corpus's passages cut to 32 tokens.
+    # calibrated on this tiny corpus's training documents (whole chunks, not windows).
+    from distill.data import load_examples, split_holdout, whole_documents
     from encoders import SentenceTransformerEncoder, check_pairing
     from encoders.backend_encoder import BackendEncoder
+    from encoders.variants import MARKER
 
     assert set(out.variants) == set(backends)
+    windows = load_examples(str(DOCS), config.max_seq_length)
+    train, _ = split_holdout(windows, config.holdout_fraction, config.seed)
+    marker = json.loads((out.variants["openvino-int8"] / MARKER).read_text())
+    assert marker["calibration_passages"] == len(whole_documents(train)) < len(train)
     teacher_encoder = SentenceTransformerEncoder("teacher", resolve_model("all-MiniLM-L6-v2"))
     for suffix, folder in out.variants.items():
         assert folder == tmp_path / f"student-{suffix}"

@@ -1,0 +1,136 @@
+"""OpenVINO static int8: which calibration texts keep the student's nDCG@10.
+
+    python benchmarks/int8_calibration.py                 # the suite's three- and four-layer runs
+    python benchmarks/int8_calibration.py --runs suite_noce20 --seeds 42
+
+For every trained student found under ``benchmarks/.cache/<run>/<set>`` (the folders
+``benchmarks/fidelity_suite.py`` writes), the fp32 student is exported to OpenVINO static
+int8 through the product's own path (``encoders.backend_export.export_variants``) twice
+per calibration seed:
+
+* ``windows@128`` -- the training windows (about 90 words) at the training length, what
+  ``distill`` calibrated on until this round;
+* ``documents@256`` -- each training document's windows joined again
+  (``distill.data.whole_documents``) at the export's 256 tokens, what the indexer encodes.
+
+Each arm is scored by exact search over the set's full corpus on both sides (256 tokens)
+beside the fp32 student. Only the corpus text is read for calibration, never queries or
+judgements. Writes ``docs/results/int8_calibration.json`` and ``.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import tempfile
+from pathlib import Path
+
+from agreement_vs_retention import SETS
+from distill_bench import (
+    CACHE,
+    EVAL_MAX_SEQ,
+    corpus_embeddings,
+    encode,
+    ndcg_at_10,
+    query_texts,
+    write_results,
+)
+
+logger = logging.getLogger("int8_calibration")
+TRAINING_MAX_SEQ = 128
+
+
+def calibration_sets(corpus: Path) -> dict[str, tuple[list[str], int]]:
+    """arm -> (texts, max_seq_length), from the training split ``distill`` would use."""
+    from distill.config import DistillConfig
+    from distill.data import load_examples, split_holdout, whole_documents
+
+    config = DistillConfig()
+    examples = load_examples(str(corpus), TRAINING_MAX_SEQ)
+    train, _ = split_holdout(examples, config.holdout_fraction, config.seed)
+    return {
+        "windows@128": ([e.text for e in train], TRAINING_MAX_SEQ),
+        "documents@256": (whole_documents(train), EVAL_MAX_SEQ),
+    }
+
+
+def score_student(set_name: str, student: Path, seeds: list[int]) -> dict:
+    """nDCG@10 of the fp32 student and of each calibration arm and seed (fractions)."""
+    from encoders import EncoderConfig
+    from encoders.backend_encoder import BackendEncoder
+    from encoders.backend_export import export_variants
+    from evaluation import load_beir
+
+    root = SETS[set_name]
+    data = load_beir(root, "test", name=set_name)
+    queries = query_texts(data)
+    row = {"set": set_name, "student": str(student)}
+    row["fp32"] = ndcg_at_10(data, corpus_embeddings(student, data), encode(student, queries))
+    config = EncoderConfig(max_seq_length=EVAL_MAX_SEQ)
+    for arm, (texts, max_seq) in calibration_sets(root / "corpus.jsonl").items():
+        for seed in seeds:
+            with tempfile.TemporaryDirectory(prefix="int8-calibration-") as scratch:
+                base = Path(scratch) / "student"
+                folder = export_variants(student, texts, ("openvino-int8",), max_seq, seed,
+                                         out_base=base)["openvino-int8"]  # fmt: skip
+                encoder = BackendEncoder(arm, folder, config, threads=2)
+                docs = encoder.encode_documents(list(data.documents))
+                score = ndcg_at_10(data, docs, encoder.encode_queries(queries))
+            row[f"{arm} seed {seed}"] = score
+            logger.info("%s %s seed %d: %+.2f points", set_name, arm, seed,
+                        100 * (score - row["fp32"]))  # fmt: skip
+    return row
+
+
+def students(runs: list[str]) -> list[tuple[str, Path]]:
+    """(set, folder) of every final student under the named fidelity_suite caches."""
+    found = []
+    for run in runs:
+        for set_name in SETS:
+            folder = CACHE / run / set_name
+            if (folder / "model.safetensors").is_file():
+                found.append((set_name, folder))
+    if not found:
+        raise SystemExit(f"no trained students under {CACHE} for runs {runs}")
+    return found
+
+
+def table(rows: list[dict], seeds: list[int]) -> str:
+    arms = [f"{arm} seed {seed}" for arm in ("windows@128", "documents@256") for seed in seeds]
+    lines = [
+        "OpenVINO static int8 (NNCF, transformer preset, 300 calibration texts), nDCG@10 "
+        "points against the fp32 student; exact search over the full corpus, 256 tokens.",
+        "",
+        "| student | set | fp32 | " + " | ".join(arms) + " |",
+        "|---|---|---|" + "---|" * len(arms),
+    ]
+    for row in rows:
+        run = Path(row["student"]).parent.name
+        deltas = " | ".join(f"{100 * (row[a] - row['fp32']):+.2f}" for a in arms)
+        lines.append(f"| {run} | {row['set']} | {100 * row['fp32']:.2f} | {deltas} |")
+    for arm in arms:
+        mean = sum(abs(r[arm] - r["fp32"]) for r in rows) / len(rows)
+        within = sum(abs(r[arm] - r["fp32"]) <= 0.01 for r in rows)
+        lines.append(f"\n{arm}: mean |delta| {100 * mean:.2f} points; within 1 point on "
+                     f"{within} of {len(rows)}")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--runs",
+        default="suite_noce20,suite_four_noce,suite_four_noce_scifact",
+        help="fidelity_suite cache folders under benchmarks/.cache (suite_TAG)",
+    )
+    parser.add_argument("--seeds", default="42,2", help="calibration sample seeds")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    seeds = [int(s) for s in args.seeds.split(",")]
+    rows = [score_student(name, folder, seeds) for name, folder in students(args.runs.split(","))]
+    payload = {"seeds": seeds, "calibration_samples": 300, "rows": rows}
+    write_results("int8_calibration", payload, table(rows, seeds))
+
+
+if __name__ == "__main__":
+    main()
