@@ -16,7 +16,7 @@ Variants:
   output channel, activations quantized per batch), no calibration;
 * ``openvino``: the ONNX graph converted by OpenVINO, fp32 weights, fp32 inference;
 * ``openvino-int8``: NNCF post-training static int8 of the OpenVINO graph, activation
-  ranges calibrated on a sample of the user's own passages (``model_type=TRANSFORMER``).
+  ranges calibrated on a sample of the user's own documents (``model_type=TRANSFORMER``).
 """
 
 from __future__ import annotations

@@ -111,7 +111,7 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
         "--backends",
         default=",".join(VARIANTS),
         help="ONNX / OpenVINO variants to export beside --out, comma-separated, or none "
-        f"(default {','.join(VARIANTS)}; openvino-int8 calibrates on the training passages)",
+        f"(default {','.join(VARIANTS)}; openvino-int8 calibrates on 300 whole training documents)",
     )
     p.add_argument(
         "--teacher-backends",
