@@ -46,8 +46,8 @@ def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path) -> None:
 
     # the backend variants: beside the fp32 folder, loadable without trust_remote_code,
     # close to the fp32 student, paired with the teacher. Measured worst rows: 0.9985 for
-    # int8 on SciFact abstracts; 0.988 here for OpenVINO static int8 on the short query,
-    # calibrated on this tiny corpus's training documents (whole chunks, not windows).
+    # int8 on SciFact abstracts; 0.988 here for OpenVINO static int8 on the short query
+    # when it calibrated on windows. It now calibrates on this corpus's whole chunks.
     from distill.data import load_examples, split_holdout, whole_documents
     from encoders import SentenceTransformerEncoder, check_pairing
     from encoders.backend_encoder import BackendEncoder
