@@ -35,6 +35,7 @@ from distill_bench import (
     query_texts,
     write_results,
 )
+from fidelity_suite import encoder_ndcg, variant_encoder
 
 logger = logging.getLogger("int8_calibration")
 TRAINING_MAX_SEQ = 128
@@ -56,26 +57,21 @@ def calibration_sets(corpus: Path) -> dict[str, tuple[list[str], int]]:
 
 def score_student(set_name: str, student: Path, seeds: list[int]) -> dict:
     """nDCG@10 of the fp32 student and of each calibration arm and seed (fractions)."""
-    from encoders import EncoderConfig
-    from encoders.backend_encoder import BackendEncoder
     from encoders.backend_export import export_variants
     from evaluation import load_beir
 
     root = SETS[set_name]
     data = load_beir(root, "test", name=set_name)
-    queries = query_texts(data)
+    queries = encode(student, query_texts(data))
     row = {"set": set_name, "student": str(student)}
-    row["fp32"] = ndcg_at_10(data, corpus_embeddings(student, data), encode(student, queries))
-    config = EncoderConfig(max_seq_length=EVAL_MAX_SEQ)
+    row["fp32"] = ndcg_at_10(data, corpus_embeddings(student, data), queries)
     for arm, (texts, max_seq) in calibration_sets(root / "corpus.jsonl").items():
         for seed in seeds:
             with tempfile.TemporaryDirectory(prefix="int8-calibration-") as scratch:
                 base = Path(scratch) / "student"
                 folder = export_variants(student, texts, ("openvino-int8",), max_seq, seed,
                                          out_base=base)["openvino-int8"]  # fmt: skip
-                encoder = BackendEncoder(arm, folder, config, threads=2)
-                docs = encoder.encode_documents(list(data.documents))
-                score = ndcg_at_10(data, docs, encoder.encode_queries(queries))
+                score = encoder_ndcg(data, variant_encoder(arm, folder))
             row[f"{arm} seed {seed}"] = score
             logger.info("%s %s seed %d: %+.2f points", set_name, arm, seed,
                         100 * (score - row["fp32"]))  # fmt: skip

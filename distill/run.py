@@ -90,8 +90,7 @@ def run_distillation(
         meta["fidelity"] = _fidelity(config, teacher, student, held_out)
     meta["wall_seconds"] = time.perf_counter() - started
     int8_out = _export(teacher, student, out, meta, int8, int8_skip)
-    calibration = whole_documents(train_set)
-    variants = _export_backends(out, backends, calibration, teacher.max_seq_length, config.seed)
+    variants = _export_backends(out, backends, train_set, teacher.max_seq_length, config.seed)
     return RunOutput(out, int8_out, meta, tuple(e.text for e in examples), variants)
 
 
@@ -185,7 +184,11 @@ def _export(
 
 
 def _export_backends(
-    out: Path, backends: tuple[str, ...], documents: list[str], max_seq_length: int, seed: int
+    out: Path,
+    backends: tuple[str, ...],
+    train_set: Sequence[Example],
+    max_seq_length: int,
+    seed: int,
 ) -> dict[str, Path]:
     """The ONNX / OpenVINO variants of the fp32 export at ``out``; suffix -> folder.
 
@@ -197,4 +200,4 @@ def _export_backends(
         return {}
     from encoders.backend_export import export_variants
 
-    return export_variants(out, documents, backends, max_seq_length, seed)
+    return export_variants(out, whole_documents(train_set), backends, max_seq_length, seed)
