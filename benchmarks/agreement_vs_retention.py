@@ -105,8 +105,9 @@ def measure_set(
     estimates = {alias: probe.measure(student) for alias, student in students.items()}
     paired = [alias for alias in students if pairs_with(students[alias], teacher)]
     specs = (TEACHER, *students, *(f"{alias}:{TEACHER}" for alias in paired))
-    config = EvalConfig(encoders=specs, max_seq_length=max_seq_length, fidelity_docs=0,
-                        resamples=100)  # fmt: skip
+    config = EvalConfig(
+        encoders=specs, max_seq_length=max_seq_length, fidelity_docs=0, resamples=100
+    )
     encoders = {TEACHER: teacher, **students}
     report = run_evaluation(dataset, config, encoders.__getitem__, store)
     teacher_ndcg = report.systems[TEACHER].metrics[NDCG]
@@ -118,11 +119,19 @@ def measure_set(
                 continue
             figures = estimate.systems[kind]
             ndcg = report.systems[label].metrics[NDCG]
-            points.append(Point(
-                name, alias, kind, figures.overlap_at_10, figures.rbo,
-                _ratio(figures.self_hit_at_10, teacher_hits), ndcg, teacher_ndcg,
-                _ratio(ndcg, teacher_ndcg),
-            ))  # fmt: skip
+            points.append(
+                Point(
+                    name,
+                    alias,
+                    kind,
+                    figures.overlap_at_10,
+                    figures.rbo,
+                    _ratio(figures.self_hit_at_10, teacher_hits),
+                    ndcg,
+                    teacher_ndcg,
+                    _ratio(ndcg, teacher_ndcg),
+                )
+            )
     return points
 
 
@@ -186,9 +195,13 @@ def markdown(payload: Mapping[str, Any]) -> str:
             f"{_pct(p['rbo'])} | {_pct(p['self_hit_ratio'])} | {_pct(p['ndcg'])} | "
             f"{_pct(p['teacher_ndcg'])} | {_pct(p['retention'])} |"
         )
-    lines += ["", "Spearman's rho with retention:", "",
-              "| points | " + " | ".join(PREDICTORS) + " |",
-              "|---|" + "---|" * len(PREDICTORS)]  # fmt: skip
+    lines += [
+        "",
+        "Spearman's rho with retention:",
+        "",
+        "| points | " + " | ".join(PREDICTORS) + " |",
+        "|---|" + "---|" * len(PREDICTORS),
+    ]
     for group, cells in payload["spearman"].items():
         lines.append(f"| {group} | " + " | ".join(_rho(cells[p]) for p in PREDICTORS) + " |")
     return "\n".join(lines) + "\n"
@@ -203,10 +216,14 @@ def build_payload(points: Sequence[Point], args: argparse.Namespace, extra: dict
     """What the JSON holds: settings, every point, the correlations."""
     return {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "max_passages": args.max_passages, "max_queries": args.max_queries,
-        "seed": args.seed, "max_seq_length": args.max_seq_length, **extra,
-        "points": [asdict(p) for p in points], "spearman": correlations(points),
-    }  # fmt: skip
+        "max_passages": args.max_passages,
+        "max_queries": args.max_queries,
+        "seed": args.seed,
+        "max_seq_length": args.max_seq_length,
+        **extra,
+        "points": [asdict(p) for p in points],
+        "spearman": correlations(points),
+    }
 
 
 def checkpoint_names(paths: Sequence[str]) -> dict[str, str]:
@@ -231,13 +248,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     add = parser.add_argument
-    add("--checkpoints", nargs="+", required=True, metavar="FOLDER",
-        help="student model folders (distilsearch distill --out ...)")  # fmt: skip
+    add(
+        "--checkpoints",
+        nargs="+",
+        required=True,
+        metavar="FOLDER",
+        help="student model folders (distilsearch distill --out ...)",
+    )
     add("--sets", default=",".join(SETS), help=f"dev-suite sets (default {','.join(SETS)})")
     add("--teacher", default="teacher", help="teacher name or path (default: teacher)")
-    add("--db", default=str(REPO / "data" / "dev_suite" / "eval.db"),
+    add(
+        "--db",
+        default=str(REPO / "data" / "dev_suite" / "eval.db"),
         help="Milvus Lite file or server URI for the harness, or 'memory' "
-        "(default: data/dev_suite/eval.db, where the teacher is indexed)")  # fmt: skip
+        "(default: data/dev_suite/eval.db, where the teacher is indexed)",
+    )
     add("--max-passages", type=int, default=DEFAULT_MAX_PASSAGES)
     add("--max-queries", type=int, default=DEFAULT_MAX_QUERIES)
     add("--seed", type=int, default=0)
@@ -267,20 +292,27 @@ def main(argv: list[str] | None = None) -> int:
     folders = checkpoint_names(args.checkpoints)
     students = {alias: build_encoder(path, settings, config) for alias, path in folders.items()}
     store = InMemoryStore() if args.db == "memory" else open_store(args.db, settings.milvus_token)
-    options = {"max_passages": args.max_passages, "max_queries": args.max_queries,
-               "seed": args.seed}  # fmt: skip
+    options = {
+        "max_passages": args.max_passages,
+        "max_queries": args.max_queries,
+        "seed": args.seed,
+    }
     points: list[Point] = []
     try:
         for name in args.sets.split(","):
             dataset = load_beir(SETS[name], "test", name=name)
-            points += measure_set(name, dataset, teacher, students, store, options,
-                                  args.max_seq_length)  # fmt: skip
+            points += measure_set(
+                name, dataset, teacher, students, store, options, args.max_seq_length
+            )
             print(f"{name}: done after {time.perf_counter() - started:.0f}s", flush=True)
     finally:
         store.close()
-    extra = {"checkpoints": folders, "teacher": args.teacher,
-             "teacher_ndcg_dev_suite_json": dev_suite_teacher(RESULTS / "dev_suite.json"),
-             "wall_seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
+    extra = {
+        "checkpoints": folders,
+        "teacher": args.teacher,
+        "teacher_ndcg_dev_suite_json": dev_suite_teacher(RESULTS / "dev_suite.json"),
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
     payload = build_payload(points, args, extra)
     paths = write_results(payload, Path(args.out))
     print(markdown(payload))

@@ -79,8 +79,15 @@ def question_set(data_dir: Path, per_set: int, passages: int, seed: int) -> list
             chosen = [relevant[0], *others]
             rng.shuffle(chosen)
             hits = [Hit(str(i), 1.0, text[d], d) for i, d in enumerate(chosen, 1)]
-            items.append({"set": name, "qid": qid, "question": data.queries[qid],
-                          "hits": hits, "relevant": set(relevant)})  # fmt: skip
+            items.append(
+                {
+                    "set": name,
+                    "qid": qid,
+                    "question": data.queries[qid],
+                    "hits": hits,
+                    "relevant": set(relevant),
+                }
+            )
     return items
 
 
@@ -96,8 +103,16 @@ def score_answer(answer: Answer, item: dict[str, Any]) -> dict[str, Any]:
     """Counts for one answer (see the module docstring)."""
     hits = item["hits"]
     points = answer.points or tuple(claims(answer.text))
-    row = {"cites": 0, "cites_ok": 0, "scored": 0, "cited_claims": 0, "beyond": 0,
-           "claims": len(points), "readable": 0, "repeated": 0}  # fmt: skip
+    row = {
+        "cites": 0,
+        "cites_ok": 0,
+        "scored": 0,
+        "cited_claims": 0,
+        "beyond": 0,
+        "claims": len(points),
+        "readable": 0,
+        "repeated": 0,
+    }
     seen: set[str] = set()
     for point in points:
         row["readable"] += rejection(point.sentence) is None
@@ -181,9 +196,17 @@ def smollm2_results(items: list[dict[str, Any]], max_new_tokens: int) -> dict[st
 
 
 def markdown(payload: dict[str, Any]) -> str:
-    cols = ["citation_accuracy", "cited_claims", "beyond_passages", "cites_relevant",
-            "readable_claims", "repeated_claims", "claims", "empty_answers",
-            "seconds_mean"]  # fmt: skip
+    cols = [
+        "citation_accuracy",
+        "cited_claims",
+        "beyond_passages",
+        "cites_relevant",
+        "readable_claims",
+        "repeated_claims",
+        "claims",
+        "empty_answers",
+        "seconds_mean",
+    ]
     lines = [
         "# Answer quality: extractive vs SmolLM2-135M (offline)",
         "",
@@ -207,8 +230,11 @@ def markdown(payload: dict[str, Any]) -> str:
     if payload.get("note"):
         lines += ["", f"Note: {payload['note']}"]
     v = payload["verdict"]
-    lines += ["", f"**Verdict:** offer SmolLM2: {v['offer_smollm2']} ({v['why']}); "
-              f"default: {v['default']}.", ""]  # fmt: skip
+    lines += [
+        "",
+        f"**Verdict:** offer SmolLM2: {v['offer_smollm2']} ({v['why']}); default: {v['default']}.",
+        "",
+    ]
     if "load_seconds" in payload["results"].get("smollm2", {}):
         lines.append(f"SmolLM2 load: {payload['results']['smollm2']['load_seconds']:.1f} s.")
     for name, res in payload["results"].items():
@@ -234,13 +260,22 @@ def main(argv: list[str] | None = None) -> None:
     per_set = 3 if args.quick else args.per_set
     items = question_set(args.data, per_set, args.passages, args.seed)
     settings = load_settings()
-    results = {"extractive": run_generator(
-        ExtractiveGenerator(build_encoder("teacher", settings)), items)}  # fmt: skip
+    results = {
+        "extractive": run_generator(ExtractiveGenerator(build_encoder("teacher", settings)), items)
+    }
     if not args.no_smollm2:
         results["smollm2"] = smollm2_results(items, args.max_new_tokens)
-    payload = {"questions": len(items), "passages": args.passages, "seed": args.seed,
-               "quick": args.quick, "support_threshold": SUPPORT, "min_terms": MIN_TERMS,
-               "bar": BAR, "results": results, "note": args.note}  # fmt: skip
+    payload = {
+        "questions": len(items),
+        "passages": args.passages,
+        "seed": args.seed,
+        "quick": args.quick,
+        "support_threshold": SUPPORT,
+        "min_terms": MIN_TERMS,
+        "bar": BAR,
+        "results": results,
+        "note": args.note,
+    }
     payload["verdict"] = verdict(results)
     write_report(args.out.with_suffix(".json"), payload, markdown(payload))
 

@@ -50,10 +50,28 @@ REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "docs" / "results"
 SCIFACT = REPO.parent / "shared" / "data" / "scifact"
 TARGET_WORDS, MAX_WORDS = 200, 300
-QUESTION_WORDS = frozenset({
-    "how", "what", "why", "where", "when", "which", "who", "is", "are", "can", "do", "does",
-    "should", "will", "would", "could", "may", "must",
-})  # fmt: skip
+QUESTION_WORDS = frozenset(
+    {
+        "how",
+        "what",
+        "why",
+        "where",
+        "when",
+        "which",
+        "who",
+        "is",
+        "are",
+        "can",
+        "do",
+        "does",
+        "should",
+        "will",
+        "would",
+        "could",
+        "may",
+        "must",
+    }
+)
 PY_PACKAGE = "python3.11-doc"
 PY_HTML = Path("usr/share/doc/python3.11/html")
 PY_FOLDERS = ("faq", "howto", "tutorial", "library")
@@ -220,8 +238,9 @@ def fetch_python_docs(dest: Path) -> tuple[Path, str]:
     dest.mkdir(parents=True, exist_ok=True)
     if not sorted(dest.glob(f"{PY_PACKAGE}_*.deb")):
         download = ["apt-get", "download", PY_PACKAGE]
-        if not _apt(download, dest) and not (_apt(["apt-get", "update"], dest) and
-                                             _apt(download, dest)):  # fmt: skip
+        if not _apt(download, dest) and not (
+            _apt(["apt-get", "update"], dest) and _apt(download, dest)
+        ):
             raise RuntimeError(f"could not apt-get download {PY_PACKAGE}")
     deb = sorted(dest.glob(f"{PY_PACKAGE}_*.deb"))[-1]
     shutil.rmtree(dest / "root", ignore_errors=True)
@@ -245,20 +264,22 @@ def python_sections(args: argparse.Namespace) -> tuple[list[Section], str]:
 
 SPECS = {
     "django_faq": SetSpec(
-        "django_faq", "web framework documentation (Django 5.2)",
+        "django_faq",
+        "web framework documentation (Django 5.2)",
         "Django's documentation is under Django's 3-clause BSD licence (LICENSE in the "
         "sdist; Copyright (c) Django Software Foundation and individual contributors).",
         django_sections,
     ),
     "python_faq": SetSpec(
-        "python_faq", "programming language documentation (Python 3.11)",
+        "python_faq",
+        "programming language documentation (Python 3.11)",
         "Python software and documentation are licensed under the PSF License Agreement; "
         "code in the documentation is dual licensed under the PSF License Agreement and "
         "the Zero-Clause BSD license (html/license.html; /usr/share/doc/python3.11-doc/"
         "copyright in the package).",
         python_sections,
     ),
-}  # fmt: skip
+}
 
 
 def source_text(spec: SetSpec, origin: str, beir: BeirSet) -> str:
@@ -291,8 +312,10 @@ def build_set(spec: SetSpec, args: argparse.Namespace) -> dict[str, int]:
         raise RuntimeError(f"{spec.name}: query text found in its relevant docs: {leaked[:5]}")
     write_beir(target, beir, source_text(spec, origin, beir))
     counts = read_counts(target)
-    print(f"{spec.name}: built {target} in {time.perf_counter() - started:.1f}s "
-          f"({_fmt(counts)}; {len(sections)} sections; no query in its relevant docs)")  # fmt: skip
+    print(
+        f"{spec.name}: built {target} in {time.perf_counter() - started:.1f}s "
+        f"({_fmt(counts)}; {len(sections)} sections; no query in its relevant docs)"
+    )
     return counts
 
 
@@ -328,8 +351,7 @@ def teacher_scores(sets: dict[str, Path], db: Path, batch: int, max_seq: int) ->
     from indexer.stores import open_store
 
     settings = load_settings()
-    config = EvalConfig(encoders=("teacher",), top_k=100, max_seq_length=max_seq,
-                        fidelity_docs=0)  # fmt: skip
+    config = EvalConfig(encoders=("teacher",), top_k=100, max_seq_length=max_seq, fidelity_docs=0)
     encoder = build_encoder("teacher", settings, EncoderConfig(batch, max_seq))
     store = open_store(str(db), settings.milvus_token)
     results: dict[str, Any] = {}
@@ -340,13 +362,15 @@ def teacher_scores(sets: dict[str, Path], db: Path, batch: int, max_seq: int) ->
             report = run_evaluation(dataset, config, lambda _name: encoder, store)
             system = report.systems["teacher"]
             results[name] = {
-                "docs": len(dataset.doc_ids), "queries": len(dataset.queries),
+                "docs": len(dataset.doc_ids),
+                "queries": len(dataset.queries),
                 "qrels": sum(len(docs) for docs in dataset.qrels.values()),
-                "ndcg@10": system.metrics["ndcg@10"], "recall@100": system.metrics["recall@100"],
+                "ndcg@10": system.metrics["ndcg@10"],
+                "recall@100": system.metrics["recall@100"],
                 "mrr@10": system.metrics["mrr@10"],
                 "index_reused": system.efficiency.get("index_reused", False),
                 "seconds": round(time.perf_counter() - started, 1),
-            }  # fmt: skip
+            }
             print(f"{name}: {results[name]}", flush=True)
     finally:
         store.close()
@@ -359,10 +383,14 @@ def write_teacher_results(scores: dict[str, Any], batch: int, max_seq: int) -> N
 
     payload = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoder": "teacher", "model": DEFAULT_TEACHER_MODEL, "max_seq_length": max_seq,
-        "batch_size": batch, "threads": scores["threads"], "top_k": 100,
+        "encoder": "teacher",
+        "model": DEFAULT_TEACHER_MODEL,
+        "max_seq_length": max_seq,
+        "batch_size": batch,
+        "threads": scores["threads"],
+        "top_k": 100,
         "sets": scores["sets"],
-    }  # fmt: skip
+    }
     lines = [
         f"Teacher ({DEFAULT_TEACHER_MODEL}) on the dev suite: exact search in Milvus Lite, "
         f"{max_seq} tokens, batch {batch}, {scores['threads']} threads; seconds include "
@@ -390,11 +418,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--data-dir", default="data", help="data dir; the Django sdist goes to <data dir>/demo")
     add("--sets", default=",".join(SPECS), help=f"sets to build (default: {','.join(SPECS)})")
     add("--rebuild", action="store_true", help="rebuild sets that are already built")
-    add("--show", type=int, default=0, metavar="N",
-        help="print N sample queries per set with their relevant docs")  # fmt: skip
-    add("--teacher", action="store_true",
+    add(
+        "--show",
+        type=int,
+        default=0,
+        metavar="N",
+        help="print N sample queries per set with their relevant docs",
+    )
+    add(
+        "--teacher",
+        action="store_true",
         help="score the teacher (nDCG@10, recall@100) on SciFact and the built sets; "
-        "writes docs/results/dev_suite.json and .md (index: <out>/eval.db)")  # fmt: skip
+        "writes docs/results/dev_suite.json and .md (index: <out>/eval.db)",
+    )
     add("--scifact", default=str(SCIFACT), help=f"SciFact BEIR folder (default: {SCIFACT})")
     add("--batch-size", type=int, default=32, help="encoder batch size (default 32)")
     add("--max-seq-length", type=int, default=256, help="encoder max tokens (default 256)")

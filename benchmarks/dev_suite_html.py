@@ -19,10 +19,28 @@ from pathlib import Path
 from dev_suite_rst import Section
 
 HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
-BLOCKS = frozenset({
-    "p", "div", "pre", "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "blockquote",
-    "section", "figure", "figcaption", "caption", "br",
-} | HEADINGS)  # fmt: skip
+BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "pre",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "blockquote",
+        "section",
+        "figure",
+        "figcaption",
+        "caption",
+        "br",
+    }
+    | HEADINGS
+)
 SKIP_TAGS = frozenset({"nav", "script", "style"})
 SKIP_CLASSES = frozenset({"contents", "toc", "headerlink", "sphinxsidebar", "linenos"})
 

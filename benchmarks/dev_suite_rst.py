@@ -25,10 +25,24 @@ LABEL_RE = re.compile(r"^\s*\.\. (_[^:]*:|\|[^|]+\|).*$")
 DIRECTIVE_RE = re.compile(r"^(\s*)\.\. ([\w:.-]+)::\s*(.*)$")
 OPTION_RE = re.compile(r"^\s+:[\w-]+:(\s.*)?$")
 #: Directives whose argument is a language, a path or a layout hint, not content.
-DROP_ARGUMENT = frozenset({
-    "code-block", "code", "sourcecode", "highlight", "toctree", "image", "figure",
-    "literalinclude", "include", "contents", "raw", "csv-table", "list-table", "table",
-})  # fmt: skip
+DROP_ARGUMENT = frozenset(
+    {
+        "code-block",
+        "code",
+        "sourcecode",
+        "highlight",
+        "toctree",
+        "image",
+        "figure",
+        "literalinclude",
+        "include",
+        "contents",
+        "raw",
+        "csv-table",
+        "list-table",
+        "table",
+    }
+)
 ROLE_TITLE_RE = re.compile(r":[\w:.+-]+:`([^`<]*?)\s*<[^`>]*>`")
 ROLE_RE = re.compile(r":[\w:.+-]+:`([~!]?)([^`]*)`")
 LINK_RE = re.compile(r"`([^`<]*?)\s*<[^`>]*>`_{1,2}")
@@ -63,8 +77,9 @@ def slugify(title: str) -> str:
 def clean_inline(text: str) -> str:
     """The visible text of RST inline markup (roles, literals, links, strong emphasis)."""
     text = ROLE_TITLE_RE.sub(r"\1", text)
-    text = ROLE_RE.sub(lambda m: m.group(2).rsplit(".", 1)[-1] if m.group(1) == "~"
-                       else m.group(2), text)  # fmt: skip
+    text = ROLE_RE.sub(
+        lambda m: m.group(2).rsplit(".", 1)[-1] if m.group(1) == "~" else m.group(2), text
+    )
     text = LINK_RE.sub(r"\1", text)
     text = LITERAL_RE.sub(r"\1", text)
     text = REF_RE.sub(r"\1", text)

@@ -186,8 +186,9 @@ def run_set(
     t_queries = encode(teacher_dir, query_texts(data))
     teacher = {"ndcg": ndcg_at_10(data, t_docs, t_queries), "queries": t_queries}
     started = time.perf_counter()
-    meta, snaps = train_set(config, root / "corpus.jsonl", points, CACHE / f"suite_{tag}" / name,
-                            clock, backends)  # fmt: skip
+    meta, snaps = train_set(
+        config, root / "corpus.jsonl", points, CACHE / f"suite_{tag}" / name, clock, backends
+    )
     train_wall = time.perf_counter() - started
     probe = AgreementProbe(data.documents, product_encoder("teacher", teacher_dir))
     rows = [score_point(data, snap, teacher, probe) for snap in snaps]
@@ -221,10 +222,11 @@ def quiet_steps() -> dict[str, int]:
 def correlation(sets: dict[str, dict]) -> dict[str, Any]:
     """Spearman between each label-free figure and true retention over every point."""
     out: dict[str, Any] = {}
-    for kind, key in (("student", "retention"), ("student docs + teacher queries",
-                                                 "teacher_query_retention")):  # fmt: skip
-        rows = [p for s in sets.values() for p in s["points"]
-                if kind in p["label_free"]["systems"]]  # fmt: skip
+    for kind, key in (
+        ("student", "retention"),
+        ("student docs + teacher queries", "teacher_query_retention"),
+    ):
+        rows = [p for s in sets.values() for p in s["points"] if kind in p["label_free"]["systems"]]
         truth = [p[key] for p in rows]
         out[kind] = {
             figure: spearman([p["label_free"]["systems"][kind][figure] for p in rows], truth)
@@ -265,13 +267,19 @@ def markdown(payload: dict[str, Any]) -> str:
                 f"{p['teacher_query'] * 100:.2f} | {p['teacher_query_retention'] * 100:.1f}% | "
                 f"{int8} | {systems['student']['overlap_at_10']:.2f} / {tq:.2f} |"
             )
-    lines += ["", "int8 at the last point, nDCG@10 (points against the fp32 student):", "",
-              "| set | fp32 | " + " | ".join(INT8_KINDS) + " |",
-              "|---|---|" + "---|" * len(INT8_KINDS)]  # fmt: skip
+    lines += [
+        "",
+        "int8 at the last point, nDCG@10 (points against the fp32 student):",
+        "",
+        "| set | fp32 | " + " | ".join(INT8_KINDS) + " |",
+        "|---|---|" + "---|" * len(INT8_KINDS),
+    ]
     for name, entry in payload["sets"].items():
         fp32, variants = entry["student"], entry.get("int8_variants", {})
-        cells = [f"{variants[k] * 100:.2f} ({(variants[k] - fp32) * 100:+.2f})"
-                 if k in variants else "" for k in INT8_KINDS]  # fmt: skip
+        cells = [
+            f"{variants[k] * 100:.2f} ({(variants[k] - fp32) * 100:+.2f})" if k in variants else ""
+            for k in INT8_KINDS
+        ]
         lines.append(f"| {name} | {fp32 * 100:.2f} | " + " | ".join(cells) + " |")
     lines += [
         "",
@@ -289,13 +297,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="5,10,20",
         help="snapshot minutes; the last ends the run (default 5,10,20)",
     )
-    parser.add_argument("--sets", default=",".join(SETS),
-                        help=f"of {', '.join(SETS)}, or NAME=BEIR_FOLDER")  # fmt: skip
-    parser.add_argument("--recipe", nargs="*", default=[], metavar="KEY=VALUE",
-                        help="DistillConfig overrides, e.g. alpha_cos_sentence=8")  # fmt: skip
+    parser.add_argument(
+        "--sets", default=",".join(SETS), help=f"of {', '.join(SETS)}, or NAME=BEIR_FOLDER"
+    )
+    parser.add_argument(
+        "--recipe",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="DistillConfig overrides, e.g. alpha_cos_sentence=8",
+    )
     parser.add_argument("--clock", choices=("cpu", "wall"), default="cpu")
-    parser.add_argument("--cpu-share", type=float, default=2.0,
-                        help="cores the trainer keeps busy alone (CPU clock only)")  # fmt: skip
+    parser.add_argument(
+        "--cpu-share",
+        type=float,
+        default=2.0,
+        help="cores the trainer keeps busy alone (CPU clock only)",
+    )
     parser.add_argument("--tag", default="", help="results go to fidelity_suite_TAG.json")
     parser.add_argument(
         "--backends",
@@ -321,8 +339,9 @@ def write_payload(args, config, clock: str, sets: dict[str, dict]) -> None:
         "label_free_vs_retention": correlation(sets),
         "scifact_steps_alone": quiet_steps(),
     }
-    write_results("fidelity_suite" + (f"_{args.tag}" if args.tag else ""), payload,
-                  markdown(payload))  # fmt: skip
+    write_results(
+        "fidelity_suite" + (f"_{args.tag}" if args.tag else ""), payload, markdown(payload)
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -66,9 +66,11 @@ LATENCY_CONFIGS = {
 }
 #: Output key -> system name in the eval report.
 FIXED_SYSTEMS = {
-    "dense": "teacher", "milvus_bm25": "milvus-bm25", "bm25s": "bm25",
+    "dense": "teacher",
+    "milvus_bm25": "milvus-bm25",
+    "bm25s": "bm25",
     "bm25s_rrf60_app": "teacher+bm25",
-}  # fmt: skip
+}
 
 logger = logging.getLogger("hybrid_sweep")
 
@@ -106,13 +108,20 @@ class LoadSampler:
         peak = max(self.samples)
         shared = peak > own_threads + 0.5
         return {
-            "cpus": os.cpu_count(), "sweep_torch_threads": own_threads,
-            "load1_before": self.samples[0], "load1_max": peak,
-            "load1_mean": sum(self.samples) / len(self.samples), "shared": shared,
-            "note": ("other work shared the machine (1-minute load above the sweep's own "
-                     "threads): latencies and encode speed are pessimistic; nDCG is "
-                     "unaffected") if shared else "machine quiet apart from the sweep",
-        }  # fmt: skip
+            "cpus": os.cpu_count(),
+            "sweep_torch_threads": own_threads,
+            "load1_before": self.samples[0],
+            "load1_max": peak,
+            "load1_mean": sum(self.samples) / len(self.samples),
+            "shared": shared,
+            "note": (
+                "other work shared the machine (1-minute load above the sweep's own "
+                "threads): latencies and encode speed are pessimistic; nDCG is "
+                "unaffected"
+            )
+            if shared
+            else "machine quiet apart from the sweep",
+        }
 
 
 def set_result(report: Any, seconds: float) -> dict[str, Any]:
@@ -128,18 +137,22 @@ def set_result(report: Any, seconds: float) -> dict[str, Any]:
 
     agreement = {k: v for k, v in report.bm25_agreement.items() if k != "per_query"}
     return {
-        "docs": report.config.get("documents"), "queries": report.config.get("queries"),
+        "docs": report.config.get("documents"),
+        "queries": report.config.get("queries"),
         "ndcg@10": {key: metric(name, "ndcg@10") for key, name in names.items()},
         "recall@100": {key: metric(name, "recall@100") for key, name in names.items()},
-        "eval_latency_p50_ms": {key: efficiency(name, "latency_p50_ms")
-                                for key, name in names.items()},
+        "eval_latency_p50_ms": {
+            key: efficiency(name, "latency_p50_ms") for key, name in names.items()
+        },
         "milvus_vs_bm25s": agreement,
-        "index": {"reused": efficiency("teacher", "index_reused"),
-                  "built_because": efficiency("teacher", "index_built_because"),
-                  "collection_bytes": efficiency("teacher", "index_bytes"),
-                  "lite_file_bytes": efficiency("teacher", "store_file_bytes")},
+        "index": {
+            "reused": efficiency("teacher", "index_reused"),
+            "built_because": efficiency("teacher", "index_built_because"),
+            "collection_bytes": efficiency("teacher", "index_bytes"),
+            "lite_file_bytes": efficiency("teacher", "store_file_bytes"),
+        },
         "seconds": round(seconds, 1),
-    }  # fmt: skip
+    }
 
 
 def choose_default(sets: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -155,18 +168,27 @@ def choose_default(sets: dict[str, dict[str, Any]]) -> dict[str, Any]:
     chosen = "hybrid" if best is not None and means[best] > means["dense"] else "dense"
     if best is None:
         top = max(hybrid_keys(), key=means.__getitem__)
-        why = (f"every hybrid setting loses more than 1 point to dense on some set (best "
-               f"mean {top}: {100 * means[top]:.2f} vs dense {100 * means['dense']:.2f}, "
-               f"worst set {-100 * worst[top] + 0.0:+.2f} points)")  # fmt: skip
+        why = (
+            f"every hybrid setting loses more than 1 point to dense on some set (best "
+            f"mean {top}: {100 * means[top]:.2f} vs dense {100 * means['dense']:.2f}, "
+            f"worst set {-100 * worst[top] + 0.0:+.2f} points)"
+        )
     else:
         verb = "beats" if chosen == "hybrid" else "does not beat"
-        why = (f"{best} (worst set {-100 * worst[best] + 0.0:+.2f} points vs dense) {verb} dense "
-               f"on the mean: {100 * means[best]:.2f} vs {100 * means['dense']:.2f}")  # fmt: skip
+        why = (
+            f"{best} (worst set {-100 * worst[best] + 0.0:+.2f} points vs dense) {verb} dense "
+            f"on the mean: {100 * means[best]:.2f} vs {100 * means['dense']:.2f}"
+        )
     return {
-        "mode": chosen, "fusion": best if chosen == "hybrid" else None, "rule": RULE,
-        "why": why, "sets": sorted(sets), "mean_ndcg@10": means,
-        "worst_set_loss_vs_dense": worst, "allowed": allowed,
-    }  # fmt: skip
+        "mode": chosen,
+        "fusion": best if chosen == "hybrid" else None,
+        "rule": RULE,
+        "why": why,
+        "sets": sorted(sets),
+        "mean_ndcg@10": means,
+        "worst_set_loss_vs_dense": worst,
+        "allowed": allowed,
+    }
 
 
 def latency_at_100k() -> dict[str, Any]:
@@ -180,11 +202,19 @@ def latency_at_100k() -> dict[str, Any]:
     modes = {}
     for mode, config in LATENCY_CONFIGS.items():
         row = configs.get(config)
-        modes[mode] = None if not isinstance(row, dict) else {
-            "config": config, "p50_ms": row.get("p50_ms"), "p95_ms": row.get("p95_ms")}  # fmt: skip
-    return {"source": str(LATENCY_FILE.relative_to(REPO)), "created": data.get("created"),
-            "rows": size.get("rows"), "top_k": data.get("top_k"), "engine": data.get("engine"),
-            "modes": modes}  # fmt: skip
+        modes[mode] = (
+            None
+            if not isinstance(row, dict)
+            else {"config": config, "p50_ms": row.get("p50_ms"), "p95_ms": row.get("p95_ms")}
+        )
+    return {
+        "source": str(LATENCY_FILE.relative_to(REPO)),
+        "created": data.get("created"),
+        "rows": size.get("rows"),
+        "top_k": data.get("top_k"),
+        "engine": data.get("engine"),
+        "modes": modes,
+    }
 
 
 def run_sets(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], int]:
@@ -195,11 +225,20 @@ def run_sets(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], 
     from indexer.stores import open_store
 
     settings = load_settings()
-    config = EvalConfig(encoders=("teacher",), bm25=True, hybrid=True, milvus_bm25=True,
-                        milvus_hybrid=fusions(), top_k=100, max_seq_length=args.max_seq_length,
-                        fidelity_docs=0, resamples=args.resamples)  # fmt: skip
-    encoder = build_encoder("teacher", settings,
-                            EncoderConfig(args.batch_size, args.max_seq_length))  # fmt: skip
+    config = EvalConfig(
+        encoders=("teacher",),
+        bm25=True,
+        hybrid=True,
+        milvus_bm25=True,
+        milvus_hybrid=fusions(),
+        top_k=100,
+        max_seq_length=args.max_seq_length,
+        fidelity_docs=0,
+        resamples=args.resamples,
+    )
+    encoder = build_encoder(
+        "teacher", settings, EncoderConfig(args.batch_size, args.max_seq_length)
+    )
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
     store = open_store(str(args.db), settings.milvus_token)
@@ -211,8 +250,9 @@ def run_sets(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], 
                 logger.warning("%s: %s", name, skipped[name])
                 continue
             started = time.perf_counter()
-            report = run_evaluation(load_beir(root, "test", name=name), config,
-                                    lambda _name: encoder, store)  # fmt: skip
+            report = run_evaluation(
+                load_beir(root, "test", name=name), config, lambda _name: encoder, store
+            )
             report.save(Path(args.reports) / name)
             results[name] = set_result(report, time.perf_counter() - started)
             print(f"{name}: {json.dumps(results[name]['ndcg@10'])}", flush=True)
@@ -230,12 +270,15 @@ def markdown(payload: dict[str, Any]) -> str:
     sets, default = payload["sets"], payload["default"]
     keys = [*FIXED_SYSTEMS, *hybrid_keys()]
     lines = [
-        "# Hybrid sweep: dense, Milvus BM25, bm25s and Milvus hybrid on the dev suite", "",
+        "# Hybrid sweep: dense, Milvus BM25, bm25s and Milvus hybrid on the dev suite",
+        "",
         f"Teacher ({payload['model']}), top {payload['top_k']}, exact search in Milvus Lite; "
         f"nDCG@10 × 100. {payload['machine']['note']} (1-minute load max "
-        f"{payload['machine']['load1_max']:.2f} on {payload['machine']['cpus']} CPUs).", "",
-        "| mode | " + " | ".join(sets) + " | mean |", "|---|" + "---|" * (len(sets) + 1),
-    ]  # fmt: skip
+        f"{payload['machine']['load1_max']:.2f} on {payload['machine']['cpus']} CPUs).",
+        "",
+        "| mode | " + " | ".join(sets) + " | mean |",
+        "|---|" + "---|" * (len(sets) + 1),
+    ]
     means = default.get("mean_ndcg@10", {})
     for key in keys:
         values = [sets[s]["ndcg@10"].get(key) for s in sets]
@@ -243,18 +286,31 @@ def markdown(payload: dict[str, Any]) -> str:
         if mean is None and all(v is not None for v in values) and values:
             mean = sum(values) / len(values)
         lines.append(f"| {key} | " + " | ".join(map(percent, values)) + f" | {percent(mean)} |")
-    lines += ["", "Milvus BM25 against bm25s (per query, top 10):", "",
-              "| set | overlap@10 | RBO | same first hit | Milvus nDCG@10 | bm25s nDCG@10 | "
-              "diff | mean abs diff |", "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines += [
+        "",
+        "Milvus BM25 against bm25s (per query, top 10):",
+        "",
+        "| set | overlap@10 | RBO | same first hit | Milvus nDCG@10 | bm25s nDCG@10 | "
+        "diff | mean abs diff |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name, row in sets.items():
         a = row["milvus_vs_bm25s"]
-        lines.append(f"| {name} | {a.get('overlap@10', 0):.3f} | {a.get('rbo', 0):.3f} | "
-                     f"{a.get('same_first', 0):.3f} | {percent(a.get('ndcg@10'))} | "
-                     f"{percent(a.get('reference_ndcg@10'))} | {percent(a.get('ndcg@10_diff'))} | "
-                     f"{percent(a.get('ndcg@10_abs_diff_mean'))} |")  # fmt: skip
-    lines += ["", f"**Default: {default['mode']}**"
-              + (f" ({default['fusion']})" if default.get("fusion") else "")
-              + f": {default['why']}.", "", f"Rule: {default['rule']}", ""]  # fmt: skip
+        lines.append(
+            f"| {name} | {a.get('overlap@10', 0):.3f} | {a.get('rbo', 0):.3f} | "
+            f"{a.get('same_first', 0):.3f} | {percent(a.get('ndcg@10'))} | "
+            f"{percent(a.get('reference_ndcg@10'))} | {percent(a.get('ndcg@10_diff'))} | "
+            f"{percent(a.get('ndcg@10_abs_diff_mean'))} |"
+        )
+    lines += [
+        "",
+        f"**Default: {default['mode']}**"
+        + (f" ({default['fusion']})" if default.get("fusion") else "")
+        + f": {default['why']}.",
+        "",
+        f"Rule: {default['rule']}",
+        "",
+    ]
     lines += latency_lines(payload["latency_100k"])
     if payload.get("skipped"):
         lines += ["", "Not run: " + "; ".join(f"{k}: {v}" for k, v in payload["skipped"].items())]
@@ -264,9 +320,13 @@ def markdown(payload: dict[str, Any]) -> str:
 def latency_lines(latency: dict[str, Any]) -> list[str]:
     if latency.get("source") is None:
         return [f"Query latency at 100k rows: not available ({latency.get('note')})."]
-    lines = [f"Query latency at {latency.get('rows')} rows (top {latency.get('top_k')}, from "
-             f"`{latency['source']}`, {latency.get('created')}):", "",
-             "| mode | p50 ms | p95 ms |", "|---|---|---|"]  # fmt: skip
+    lines = [
+        f"Query latency at {latency.get('rows')} rows (top {latency.get('top_k')}, from "
+        f"`{latency['source']}`, {latency.get('created')}):",
+        "",
+        "| mode | p50 ms | p95 ms |",
+        "|---|---|---|",
+    ]
     for mode, row in latency["modes"].items():
         cells = ("–", "–") if row is None else (str(row["p50_ms"]), str(row["p95_ms"]))
         lines.append(f"| {mode} | {cells[0]} | {cells[1]} |")
@@ -279,17 +339,26 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     add = parser.add_argument
     add("--sets", default=",".join(SETS), help=f"sets to run (default: {','.join(SETS)})")
-    add("--db", default=str(REPO / "data" / "dev_suite" / "eval.db"),
-        help="Milvus Lite file of the collections (default: data/dev_suite/eval.db)")  # fmt: skip
-    add("--reports", default=str(REPO / "data" / "dev_suite" / "hybrid_reports"),
-        help="where each set's full report goes")  # fmt: skip
+    add(
+        "--db",
+        default=str(REPO / "data" / "dev_suite" / "eval.db"),
+        help="Milvus Lite file of the collections (default: data/dev_suite/eval.db)",
+    )
+    add(
+        "--reports",
+        default=str(REPO / "data" / "dev_suite" / "hybrid_reports"),
+        help="where each set's full report goes",
+    )
     add("--batch-size", type=int, default=32, help="encoder batch size (default 32)")
     add("--max-seq-length", type=int, default=256, help="encoder max tokens (default 256)")
     add("--resamples", type=int, default=10_000, help="significance resamples (default 10000)")
     add("--out", default=str(RESULTS), help="where hybrid.json and hybrid.md go")
-    add("--render-only", action="store_true",
+    add(
+        "--render-only",
+        action="store_true",
         help="evaluate nothing: re-apply the rule and the latency file to <out>/hybrid.json "
-        "and rewrite hybrid.json and hybrid.md")  # fmt: skip
+        "and rewrite hybrid.json and hybrid.md",
+    )
     args = parser.parse_args(argv)
     args.sets = [name.strip() for name in args.sets.split(",") if name.strip()]
     unknown = sorted(set(args.sets) - set(SETS))
@@ -312,14 +381,20 @@ def main(argv: list[str] | None = None) -> int:
     results, skipped, threads = run_sets(args)
     payload = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "encoder": "teacher", "model": DEFAULT_TEACHER_MODEL, "top_k": 100,
-        "max_seq_length": args.max_seq_length, "batch_size": args.batch_size,
+        "encoder": "teacher",
+        "model": DEFAULT_TEACHER_MODEL,
+        "top_k": 100,
+        "max_seq_length": args.max_seq_length,
+        "batch_size": args.batch_size,
         "fusions": {"rrf_k": list(RRF_KS), "dense_weight": list(DENSE_WEIGHTS)},
         "systems": {**FIXED_SYSTEMS, **hybrid_keys()},
-        "machine": sampler.stop(threads), "sets": results, "skipped": skipped,
-        "default": choose_default(results), "latency_100k": latency_at_100k(),
+        "machine": sampler.stop(threads),
+        "sets": results,
+        "skipped": skipped,
+        "default": choose_default(results),
+        "latency_100k": latency_at_100k(),
         "wall_seconds": round(time.perf_counter() - started, 1),
-    }  # fmt: skip
+    }
     return write(out, payload)
 
 

@@ -259,11 +259,18 @@ def main() -> None:
         "--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
     )
     parser.add_argument("--out", type=Path, default=RESULTS / "index_bench.json")
-    parser.add_argument("--student", default="",
-                        help="student model path or name (default: an untrained stand-in "
-                        "of the student's shape, which has its speed)")  # fmt: skip
-    parser.add_argument("--large-mb", type=float, default=50.0,
-                        help="size of large_file's one-sentence file (default 50)")  # fmt: skip
+    parser.add_argument(
+        "--student",
+        default="",
+        help="student model path or name (default: an untrained stand-in "
+        "of the student's shape, which has its speed)",
+    )
+    parser.add_argument(
+        "--large-mb",
+        type=float,
+        default=50.0,
+        help="size of large_file's one-sentence file (default 50)",
+    )
     args = parser.parse_args()
     parts = [p for p in args.parts.split(",") if p]
     if unknown := set(parts) - set(PARTS):

@@ -69,12 +69,14 @@ def score_student(set_name: str, student: Path, seeds: list[int]) -> dict:
         for seed in seeds:
             with tempfile.TemporaryDirectory(prefix="int8-calibration-") as scratch:
                 base = Path(scratch) / "student"
-                folder = export_variants(student, texts, ("openvino-int8",), max_seq, seed,
-                                         out_base=base)["openvino-int8"]  # fmt: skip
+                folder = export_variants(
+                    student, texts, ("openvino-int8",), max_seq, seed, out_base=base
+                )["openvino-int8"]
                 score = encoder_ndcg(data, variant_encoder(arm, folder))
             row[f"{arm} seed {seed}"] = score
-            logger.info("%s %s seed %d: %+.2f points", set_name, arm, seed,
-                        100 * (score - row["fp32"]))  # fmt: skip
+            logger.info(
+                "%s %s seed %d: %+.2f points", set_name, arm, seed, 100 * (score - row["fp32"])
+            )
     return row
 
 
@@ -107,8 +109,10 @@ def table(rows: list[dict], seeds: list[int]) -> str:
     for arm in arms:
         mean = sum(abs(r[arm] - r["fp32"]) for r in rows) / len(rows)
         within = sum(abs(r[arm] - r["fp32"]) <= 0.01 for r in rows)
-        lines.append(f"\n{arm}: mean |delta| {100 * mean:.2f} points; within 1 point on "
-                     f"{within} of {len(rows)}")  # fmt: skip
+        lines.append(
+            f"\n{arm}: mean |delta| {100 * mean:.2f} points; within 1 point on "
+            f"{within} of {len(rows)}"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -397,8 +397,11 @@ def target_met(sizes: dict, args) -> dict[str, bool]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="5000,100000",
-                        help="collection sizes; 'none' times batch-1 encoding only")  # fmt: skip
+    parser.add_argument(
+        "--sizes",
+        default="5000,100000",
+        help="collection sizes; 'none' times batch-1 encoding only",
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--top-k", type=int, default=10)
     parser.add_argument("--threads", default="1,2", help="torch thread counts to time")

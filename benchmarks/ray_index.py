@@ -63,8 +63,9 @@ def measure_engines(files: list[Path], args: argparse.Namespace, store: MilvusSt
     )
     with ray_session(ray_options) as ray_start_s:
         started = time.perf_counter()
-        ray = index_files_ray(files, [encoder], store, store.location, settings, options,
-                              ray_options)  # fmt: skip
+        ray = index_files_ray(
+            files, [encoder], store, store.location, settings, options, ray_options
+        )
         ray_s = time.perf_counter() - started
     names = [collection_name(base, encoder.name) for base in ("local", "ray")]
     rows = [dict(store.texts(name)) for name in names]

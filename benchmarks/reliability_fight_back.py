@@ -39,22 +39,29 @@ def _write_folder(tmp: Path) -> tuple[Path, dict[str, str]]:
     os.mkfifo(folder / "pipe.txt")
     os.symlink(outside / "secret.txt", folder / "passwd-link.txt")
     (folder / "new\nline.txt").write_text("Otters live by the river.\n")
-    expected = {"good.txt": "indexed", "locked.txt": "failed", "pipe.txt": "skipped",
-                "passwd-link.txt": "skipped", "new\\x0aline.txt": "indexed"}  # fmt: skip
+    expected = {
+        "good.txt": "indexed",
+        "locked.txt": "failed",
+        "pipe.txt": "skipped",
+        "passwd-link.txt": "skipped",
+        "new\\x0aline.txt": "indexed",
+    }
     return folder, expected
 
 
 def _cli(args: list[str], env: dict[str, str], prefix: list[str]) -> subprocess.CompletedProcess:
     command = [*prefix, sys.executable, "-m", "shell.cli", *args]
-    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT,
-                          timeout=600)  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
 
 
 def fight_back(tmp: Path) -> list[dict]:
     """Index the folder with the real CLI, then look for the secret through search."""
     folder, expected = _write_folder(tmp)
-    env = dict(os.environ, DISTILSEARCH_DATA_DIR=str(tmp / "fb-data"),
-               MILVUS_URI=str(tmp / "fb-data" / "milvus.db"))  # fmt: skip
+    env = dict(
+        os.environ,
+        DISTILSEARCH_DATA_DIR=str(tmp / "fb-data"),
+        MILVUS_URI=str(tmp / "fb-data" / "milvus.db"),
+    )
     prefix = _no_read_override()
     report = tmp / "fb-report.json"
     _cli(["index", str(folder), "--report", str(report)], env, prefix)
@@ -117,18 +124,34 @@ def _try_writes(service, key: str) -> list[dict]:
 
 def render(fight: list[dict], writes: list[dict]) -> list[str]:
     """Markdown sections for the report."""
-    out = ["", "## Files that fight back", "",
-           "The real `distilsearch index` over a folder holding a file it may not read (mode "
-           "000, run without root's read-any-file rights), a FIFO, a link to a secret outside "
-           "the folder and a file name with a newline; then `distilsearch search` for the "
-           "secret.", "", "| file | expected | got | reason |", "|---|---|---|---|"]  # fmt: skip
+    out = [
+        "",
+        "## Files that fight back",
+        "",
+        "The real `distilsearch index` over a folder holding a file it may not read (mode "
+        "000, run without root's read-any-file rights), a FIFO, a link to a secret outside "
+        "the folder and a file name with a newline; then `distilsearch search` for the "
+        "secret.",
+        "",
+        "| file | expected | got | reason |",
+        "|---|---|---|---|",
+    ]
     for row in fight:
         mark = "" if row["ok"] else " **UNEXPECTED**"
         reason = str(row["reason"])[:90].replace("|", "/")
         out.append(f"| `{row['file']}` | {row['expected']} | {row['got']}{mark} | {reason} |")
-    out += ["", "## Writes from the UI", "",
-            "Every write the UI offers, through `SearchService` as the pages call it.", "",
-            "| operator setting | write | expected | outcome |", "|---|---|---|---|"]  # fmt: skip
-    out += [f"| {r['setting']} | {r['write']} | {r['expected']} | {r['outcome'][:100]}"
-            f"{'' if r['ok'] else ' **UNEXPECTED**'} |" for r in writes]  # fmt: skip
+    out += [
+        "",
+        "## Writes from the UI",
+        "",
+        "Every write the UI offers, through `SearchService` as the pages call it.",
+        "",
+        "| operator setting | write | expected | outcome |",
+        "|---|---|---|---|",
+    ]
+    out += [
+        f"| {r['setting']} | {r['write']} | {r['expected']} | {r['outcome'][:100]}"
+        f"{'' if r['ok'] else ' **UNEXPECTED**'} |"
+        for r in writes
+    ]
     return out

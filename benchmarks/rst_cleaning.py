@@ -151,8 +151,11 @@ def build_sets(
         target = out / f"django_faq_{variant}"
         write_beir(target, beir, f"django_faq, {variant} section text (rst_cleaning.py)\n")
         sets[variant] = target
-        print(f"{variant}: {len(beir.corpus)} docs, {len(beir.queries)} queries, "
-              f"{len(beir.qrels)} qrels", flush=True)  # fmt: skip
+        print(
+            f"{variant}: {len(beir.corpus)} docs, {len(beir.queries)} queries, "
+            f"{len(beir.qrels)} qrels",
+            flush=True,
+        )
     return sets
 
 
@@ -175,8 +178,9 @@ def write_results(payload: dict[str, Any], quick: bool) -> None:
         )
     lines += ["", "| chunker | seconds | chunks | chunks with markup |", "|---|---|---|---|"]
     for label, row in chunker.items():
-        lines.append(f"| {label} | {row['seconds']} | {row['chunks']} | "
-                     f"{row['chunks_with_markup_pct']}% |")  # fmt: skip
+        lines.append(
+            f"| {label} | {row['seconds']} | {row['chunks']} | {row['chunks_with_markup_pct']}% |"
+        )
     lines += ["", payload["verdict"]]
     write_report(RESULTS / f"{stem}.json", payload, "\n".join(lines))
 
@@ -192,9 +196,12 @@ def main(argv: list[str] | None = None) -> int:
         "(<data dir>/demo) and the sets and index go (<data dir>/rst_cleaning)",
     )
     parser.add_argument("--quick", action="store_true", help="FAQ pages + 30 others only")
-    parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help="texts to score, of raw,cleaned,suite (default: all three; "
-                        "raw and cleaned are needed for the verdict)")  # fmt: skip
+    parser.add_argument(
+        "--variants",
+        default=",".join(VARIANTS),
+        help="texts to score, of raw,cleaned,suite (default: all three; "
+        "raw and cleaned are needed for the verdict)",
+    )
     parser.add_argument("--batch-size", type=int, default=32, help="encoder batch (default 32)")
     parser.add_argument("--max-seq-length", type=int, default=256, help="tokens (default 256)")
     args = parser.parse_args(argv)
@@ -220,11 +227,17 @@ def main(argv: list[str] | None = None) -> int:
     verdict = f"cleaned vs raw: {delta:+.2f} nDCG@10 points; reST reading {keep} (rule: no loss)."
     payload = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": DEFAULT_TEACHER_MODEL, "quick": args.quick, "pages": len(files),
-        "max_seq_length": args.max_seq_length, "batch_size": args.batch_size,
-        "scores": scores, "chunker": chunker, "ndcg10_delta_points": round(delta, 2),
-        "verdict": verdict, "seconds": round(time.perf_counter() - started, 1),
-    }  # fmt: skip
+        "model": DEFAULT_TEACHER_MODEL,
+        "quick": args.quick,
+        "pages": len(files),
+        "max_seq_length": args.max_seq_length,
+        "batch_size": args.batch_size,
+        "scores": scores,
+        "chunker": chunker,
+        "ndcg10_delta_points": round(delta, 2),
+        "verdict": verdict,
+        "seconds": round(time.perf_counter() - started, 1),
+    }
     write_results(payload, args.quick)
     return 0
 

@@ -220,8 +220,9 @@ class AgreementProbe:
         self.query_ids = [f"q{i:05d}" for i in range(len(self.queries))]
         pairs = zip(self.query_ids, self.queries, strict=True)
         self.sources = {qid: self.doc_ids[q.source] for qid, q in pairs}
-        logger.info("agreement: %d pseudo-queries over %d passages", len(self.queries),
-                    len(self.passages))  # fmt: skip
+        logger.info(
+            "agreement: %d pseudo-queries over %d passages", len(self.queries), len(self.passages)
+        )
         self.teacher_queries = self._encode_queries(teacher)
         self.teacher_docs = encode(self.passages, teacher.encode_documents, batch)
         self.reference = self._rankings(self.teacher_docs, self.teacher_queries)

@@ -23,10 +23,25 @@ from indexer.types import Chunk
 logger = logging.getLogger(__name__)
 
 BEIR_URL = "https://public.ukp.informatik.tu-darmstadt.de/thakur/BEIR/datasets/{name}.zip"
-BEIR_NAMES = frozenset({
-    "arguana", "climate-fever", "cqadupstack", "dbpedia-entity", "fever", "fiqa", "hotpotqa",
-    "msmarco", "nfcorpus", "nq", "quora", "scidocs", "scifact", "trec-covid", "webis-touche2020",
-})  # fmt: skip
+BEIR_NAMES = frozenset(
+    {
+        "arguana",
+        "climate-fever",
+        "cqadupstack",
+        "dbpedia-entity",
+        "fever",
+        "fiqa",
+        "hotpotqa",
+        "msmarco",
+        "nfcorpus",
+        "nq",
+        "quora",
+        "scidocs",
+        "scifact",
+        "trec-covid",
+        "webis-touche2020",
+    }
+)
 DOWNLOAD_TIMEOUT_S = 30.0
 FILE_TYPE = "beir"
 
@@ -150,8 +165,11 @@ def load_beir(root: Path, split: str = "test", name: str | None = None) -> BeirD
     root = Path(root)
     if not root.is_dir():
         raise FileNotFoundError(f"dataset directory {root} does not exist")
-    paths = {"corpus": root / "corpus.jsonl", "queries": root / "queries.jsonl",
-             "qrels": root / "qrels" / f"{split}.tsv"}  # fmt: skip
+    paths = {
+        "corpus": root / "corpus.jsonl",
+        "queries": root / "queries.jsonl",
+        "qrels": root / "qrels" / f"{split}.tsv",
+    }
     missing = [str(p) for p in paths.values() if not p.is_file()]
     if missing:
         raise FileNotFoundError(f"{root} is not a BEIR dataset: missing {', '.join(missing)}")
@@ -174,8 +192,13 @@ def load_beir(root: Path, split: str = "test", name: str | None = None) -> BeirD
         queries=queries,
         qrels=qrels,
     )
-    logger.info("loaded %s/%s: %d docs, %d judged queries", dataset.name, split,
-                len(dataset.doc_ids), len(queries))  # fmt: skip
+    logger.info(
+        "loaded %s/%s: %d docs, %d judged queries",
+        dataset.name,
+        split,
+        len(dataset.doc_ids),
+        len(queries),
+    )
     return dataset
 
 

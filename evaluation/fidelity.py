@@ -143,7 +143,14 @@ def paired_randomization_test(
         done += batch
     t_p = float(stats.ttest_rel(xs, ys).pvalue) if np.any(diffs != diffs[0]) else None
     return PairedTest(
-        a=names[0], b=names[1], metric=metric, n=len(diffs), mean_a=float(xs.mean()),
-        mean_b=float(ys.mean()), diff=float(diffs.mean()), p_value=(hits + 1) / (resamples + 1),
-        t_test_p=None if t_p is None or math.isnan(t_p) else t_p, resamples=resamples,
-    )  # fmt: skip
+        a=names[0],
+        b=names[1],
+        metric=metric,
+        n=len(diffs),
+        mean_a=float(xs.mean()),
+        mean_b=float(ys.mean()),
+        diff=float(diffs.mean()),
+        p_value=(hits + 1) / (resamples + 1),
+        t_test_p=None if t_p is None or math.isnan(t_p) else t_p,
+        resamples=resamples,
+    )

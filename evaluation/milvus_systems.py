@@ -38,9 +38,13 @@ NDCG = "ndcg@10"
 
 
 def milvus_systems(
-    dense: SystemResult, encoders: tuple[Encoder, Encoder], store: VectorStore,
-    dataset: BeirDataset, config: EvalConfig, first: bool,
-) -> dict[str, SystemResult]:  # fmt: skip
+    dense: SystemResult,
+    encoders: tuple[Encoder, Encoder],
+    store: VectorStore,
+    dataset: BeirDataset,
+    config: EvalConfig,
+    first: bool,
+) -> dict[str, SystemResult]:
     """The Milvus keyword (when ``first`` dense system and asked for) and hybrid systems
     on ``dense``'s collection; ``encoders`` = (document encoder, query encoder)."""
     found: dict[str, SystemResult] = {}
@@ -61,14 +65,21 @@ def needs_full_text(config: EvalConfig, documents: str) -> bool:
 
 def _shared_index(dense: SystemResult) -> dict[str, Any]:
     eff = dense.efficiency
-    return {"engine": "milvus", "collection": eff.get("collection"),
-            "index_bytes": eff.get("index_bytes"), "index_shared_with": dense.name}  # fmt: skip
+    return {
+        "engine": "milvus",
+        "collection": eff.get("collection"),
+        "index_bytes": eff.get("index_bytes"),
+        "index_shared_with": dense.name,
+    }
 
 
 def evaluate_milvus_bm25(
-    dense: SystemResult, encoder: Encoder, store: VectorStore, dataset: BeirDataset,
+    dense: SystemResult,
+    encoder: Encoder,
+    store: VectorStore,
+    dataset: BeirDataset,
     config: EvalConfig,
-) -> SystemResult:  # fmt: skip
+) -> SystemResult:
     """Milvus BM25 (keyword mode) on ``dense``'s collection, built by ``encoder``."""
     efficiency = _shared_index(dense)
     retriever = Retriever(encoder, store, efficiency["collection"])
@@ -80,16 +91,22 @@ def evaluate_milvus_bm25(
 
 
 def evaluate_milvus_hybrid(
-    dense: SystemResult, encoders: tuple[Encoder, Encoder], store: VectorStore,
-    dataset: BeirDataset, config: EvalConfig, fusion: Fusion,
-) -> SystemResult:  # fmt: skip
+    dense: SystemResult,
+    encoders: tuple[Encoder, Encoder],
+    store: VectorStore,
+    dataset: BeirDataset,
+    config: EvalConfig,
+    fusion: Fusion,
+) -> SystemResult:
     """``dense``'s system in hybrid mode, fused inside Milvus per ``fusion``."""
     name = milvus_hybrid_name(dense.name, fusion)
     efficiency = _shared_index(dense)
-    setting = {"rrf_k": fusion.rrf_k} if fusion.kind == "rrf" else {
-        "dense_weight": fusion.dense_weight}  # fmt: skip
-    efficiency.update(fusion=fusion.kind, **setting,
-                      encode_docs_per_s=dense.efficiency.get("encode_docs_per_s"))  # fmt: skip
+    setting = (
+        {"rrf_k": fusion.rrf_k} if fusion.kind == "rrf" else {"dense_weight": fusion.dense_weight}
+    )
+    efficiency.update(
+        fusion=fusion.kind, **setting, encode_docs_per_s=dense.efficiency.get("encode_docs_per_s")
+    )
     document_encoder, query_encoder = encoders
     retriever = Retriever(
         document_encoder, store, efficiency["collection"], query_encoder=query_encoder
@@ -124,10 +141,16 @@ def bm25_agreement(
         per_query[qid] = row
     ours, theirs = system.metrics.get(NDCG), reference.metrics.get(NDCG)
     return {
-        "system": system.name, "reference": reference.name, "queries": len(per_query),
-        f"overlap@{k}": fidelity.overlap, "rbo": fidelity.rbo, "rbo_p": p,
-        "same_first": float(np.mean(same_first)), NDCG: ours, f"reference_{NDCG}": theirs,
+        "system": system.name,
+        "reference": reference.name,
+        "queries": len(per_query),
+        f"overlap@{k}": fidelity.overlap,
+        "rbo": fidelity.rbo,
+        "rbo_p": p,
+        "same_first": float(np.mean(same_first)),
+        NDCG: ours,
+        f"reference_{NDCG}": theirs,
         f"{NDCG}_diff": None if ours is None or theirs is None else ours - theirs,
         f"{NDCG}_abs_diff_mean": float(np.mean(np.abs(diffs))) if diffs else None,
         "per_query": per_query,
-    }  # fmt: skip
+    }

@@ -60,9 +60,18 @@ from evaluation.report_io import (
 )
 
 __all__ = [
-    "JSON_NAME", "MARKDOWN_NAME", "MAX_REPORT_BYTES", "PLOT_NAMES", "EvalReport", "QueryDelta",
-    "ReportError", "SystemResult", "load_report", "markdown_table", "write_report",
-]  # fmt: skip
+    "JSON_NAME",
+    "MARKDOWN_NAME",
+    "MAX_REPORT_BYTES",
+    "PLOT_NAMES",
+    "EvalReport",
+    "QueryDelta",
+    "ReportError",
+    "SystemResult",
+    "load_report",
+    "markdown_table",
+    "write_report",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -79,14 +88,21 @@ class SystemResult:
     rankings: dict[str, list[str]] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, "metrics": self.metrics, "per_query": self.per_query,
-                "efficiency": self.efficiency}  # fmt: skip
+        return {
+            "kind": self.kind,
+            "metrics": self.metrics,
+            "per_query": self.per_query,
+            "efficiency": self.efficiency,
+        }
 
     @classmethod
     def from_dict(cls, name: str, data: dict[str, Any]) -> tuple[SystemResult, list[str]]:
         """The system saved as ``data``, and what was missing or odd in it."""
-        problems = [f"system {name!r} has no {key!r}" for key in ("metrics", "per_query")
-                    if not isinstance(data.get(key), dict)]  # fmt: skip
+        problems = [
+            f"system {name!r} has no {key!r}"
+            for key in ("metrics", "per_query")
+            if not isinstance(data.get(key), dict)
+        ]
         metrics, odd = number_map(data.get("metrics"))
         per_query: dict[str, dict[str, float]] = {}
         for query_id, row in as_dict(data.get("per_query")).items():
@@ -200,13 +216,17 @@ class EvalReport:
     def metric_rows(self) -> list[dict[str, Any]]:
         """One row per system: its mean metrics × 100 (None where it lacks one)."""
         names = self.metric_names()
-        return [{"system": name, **{m: _scaled(s.metrics.get(m)) for m in names}}
-                for name, s in self.systems.items()]  # fmt: skip
+        return [
+            {"system": name, **{m: _scaled(s.metrics.get(m)) for m in names}}
+            for name, s in self.systems.items()
+        ]
 
     def efficiency_rows(self) -> list[dict[str, Any]]:
         """One row per system: its plain (scalar) efficiency values."""
-        return [{"system": name, **{k: v for k, v in s.efficiency.items() if _plain(v)}}
-                for name, s in self.systems.items()]  # fmt: skip
+        return [
+            {"system": name, **{k: v for k, v in s.efficiency.items() if _plain(v)}}
+            for name, s in self.systems.items()
+        ]
 
     def fidelity_rows(self) -> list[dict[str, Any]]:
         """One row per compared system: its mean agreement with the reference."""
@@ -233,9 +253,15 @@ class EvalReport:
         for qid in dict.fromkeys([*mine, *theirs]):
             agree = as_dict(agreement.get(qid))
             overlap = next((v for k, v in agree.items() if k.startswith("overlap@")), None)
-            rows.append(QueryDelta(qid, mine.get(qid, {}).get(metric),
-                                   theirs.get(qid, {}).get(metric), as_number(overlap),
-                                   as_number(agree.get("rbo"))))  # fmt: skip
+            rows.append(
+                QueryDelta(
+                    qid,
+                    mine.get(qid, {}).get(metric),
+                    theirs.get(qid, {}).get(metric),
+                    as_number(overlap),
+                    as_number(agree.get("rbo")),
+                )
+            )
         return sorted(rows, key=lambda r: (r.diff is None, r.diff if r.diff is not None else 0.0))
 
 

@@ -24,8 +24,17 @@ logger = logging.getLogger(__name__)
 JSON_NAME, MARKDOWN_NAME = "report.json", "report.md"
 PLOT_NAMES = ("metrics.png", "recall_at_k.png", "quality_vs_speed.png")
 MAX_REPORT_BYTES = 64 * 2**20
-_TEST_FIELDS = {"a": str, "b": str, "metric": str, "n": int, "mean_a": float, "mean_b": float,
-                "diff": float, "p_value": float, "resamples": int}  # fmt: skip
+_TEST_FIELDS = {
+    "a": str,
+    "b": str,
+    "metric": str,
+    "n": int,
+    "mean_a": float,
+    "mean_b": float,
+    "diff": float,
+    "p_value": float,
+    "resamples": int,
+}
 
 
 class ReportError(ValueError):
@@ -103,34 +112,54 @@ def markdown_table(report: EvalReport) -> str:
     """The headline table (metrics ×100), fidelity and significance as markdown."""
     head = ["system", *HEADLINE, "docs/s", "p50 ms", "p95 ms", "index MB", "peak RSS MB"]
     n_queries = max((len(s.per_query) for s in report.systems.values()), default=0)
-    lines = [f"## {report.dataset} ({report.split}, {n_queries} queries)", "",
-             "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]  # fmt: skip
+    lines = [
+        f"## {report.dataset} ({report.split}, {n_queries} queries)",
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+    ]
     for name, system in report.systems.items():
         eff = system.efficiency
         index_bytes = as_number(eff.get("index_bytes"))
-        cells = [name, *(_fmt(system.metrics.get(m), 100) for m in HEADLINE),
-                 _fmt(eff.get("encode_docs_per_s"), digits=1), _fmt(eff.get("latency_p50_ms")),
-                 _fmt(eff.get("latency_p95_ms")),
-                 _fmt(None if index_bytes is None else index_bytes / 2**20, digits=1),
-                 _fmt(eff.get("peak_rss_mb"), digits=0)]  # fmt: skip
+        cells = [
+            name,
+            *(_fmt(system.metrics.get(m), 100) for m in HEADLINE),
+            _fmt(eff.get("encode_docs_per_s"), digits=1),
+            _fmt(eff.get("latency_p50_ms")),
+            _fmt(eff.get("latency_p95_ms")),
+            _fmt(None if index_bytes is None else index_bytes / 2**20, digits=1),
+            _fmt(eff.get("peak_rss_mb"), digits=0),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     if report.fidelity:
-        lines += ["", "| system | reference | top-k overlap | RBO | embedding cosine |",
-                  "|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            "| system | reference | top-k overlap | RBO | embedding cosine |",
+            "|---|---|---|---|---|",
+        ]
         for name, fid in report.fidelity.items():
             overlap = next((v for k, v in fid.items() if k.startswith("overlap@")), None)
-            cells = [name, str(fid.get("reference", "–")), _fmt(overlap, digits=3),
-                     _fmt(fid.get("rbo"), digits=3),
-                     _fmt(fid.get("embedding_cosine"), digits=3)]  # fmt: skip
+            cells = [
+                name,
+                str(fid.get("reference", "–")),
+                _fmt(overlap, digits=3),
+                _fmt(fid.get("rbo"), digits=3),
+                _fmt(fid.get("embedding_cosine"), digits=3),
+            ]
             lines.append("| " + " | ".join(cells) + " |")
     lines += _agreement_lines(report.bm25_agreement)
     if report.significance:
-        lines += ["", "| A | B | metric | mean A | mean B | diff | p (randomization) | p (t) |",
-                  "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+        lines += [
+            "",
+            "| A | B | metric | mean A | mean B | diff | p (randomization) | p (t) |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
         for t in report.significance:
-            lines.append(f"| {t.a} | {t.b} | {t.metric} | {_fmt(t.mean_a, 100)} | "
-                         f"{_fmt(t.mean_b, 100)} | {_fmt(t.diff, 100)} | {t.p_value:.4f} | "
-                         f"{_fmt(t.t_test_p, digits=4)} |")  # fmt: skip
+            lines.append(
+                f"| {t.a} | {t.b} | {t.metric} | {_fmt(t.mean_a, 100)} | "
+                f"{_fmt(t.mean_b, 100)} | {_fmt(t.diff, 100)} | {t.p_value:.4f} | "
+                f"{_fmt(t.t_test_p, digits=4)} |"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -142,14 +171,33 @@ def _agreement_lines(agreement: Mapping[str, Any]) -> list[str]:
     if not agreement:
         return []
     overlap = next((v for k, v in agreement.items() if k.startswith("overlap@")), None)
-    head = ["BM25", "reference", "queries", "top-10 overlap", "RBO", "same first hit",
-            "nDCG@10", "reference nDCG@10", "diff", "mean abs diff"]  # fmt: skip
-    cells = [str(agreement.get("system", "–")), str(agreement.get("reference", "–")),
-             _fmt(agreement.get("queries"), digits=0), _fmt(overlap, digits=3),
-             _fmt(agreement.get("rbo"), digits=3), _fmt(agreement.get("same_first"), digits=3),
-             *(_fmt(agreement.get(key), 100) for key in _AGREEMENT_NDCG)]  # fmt: skip
-    return ["", "| " + " | ".join(head) + " |", "|" + "---|" * len(head),
-            "| " + " | ".join(cells) + " |"]  # fmt: skip
+    head = [
+        "BM25",
+        "reference",
+        "queries",
+        "top-10 overlap",
+        "RBO",
+        "same first hit",
+        "nDCG@10",
+        "reference nDCG@10",
+        "diff",
+        "mean abs diff",
+    ]
+    cells = [
+        str(agreement.get("system", "–")),
+        str(agreement.get("reference", "–")),
+        _fmt(agreement.get("queries"), digits=0),
+        _fmt(overlap, digits=3),
+        _fmt(agreement.get("rbo"), digits=3),
+        _fmt(agreement.get("same_first"), digits=3),
+        *(_fmt(agreement.get(key), 100) for key in _AGREEMENT_NDCG),
+    ]
+    return [
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+        "| " + " | ".join(cells) + " |",
+    ]
 
 
 def write_files(report: EvalReport, out_dir: Path) -> dict[str, Path]:
@@ -203,8 +251,12 @@ def write_plots(report: EvalReport, out_dir: Path) -> list[Path]:
             ndcg = 100 * system.metrics.get("ndcg@10", 0.0)
             ax.scatter([latency], [ndcg], s=60, label=name)
             ax.annotate(name, (latency, ndcg), fontsize=8)
-    ax.set(xscale="log", xlabel="query latency p50 (ms, encode + search)", ylabel="nDCG@10 × 100",
-           title="quality vs speed")  # fmt: skip
+    ax.set(
+        xscale="log",
+        xlabel="query latency p50 (ms, encode + search)",
+        ylabel="nDCG@10 × 100",
+        title="quality vs speed",
+    )
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize="small")
     _save(fig, paths[2])

@@ -49,9 +49,17 @@ from evaluation.systems import (
 from indexer.stores.base import VectorStore
 
 __all__ = [
-    "BM25_NAME", "MILVUS_BM25_NAME", "EvalConfig", "ensure_index", "eval_collection",
-    "evaluate_bm25", "evaluate_dense", "fuse", "peak_rss_mb", "run_evaluation",
-]  # fmt: skip
+    "BM25_NAME",
+    "MILVUS_BM25_NAME",
+    "EvalConfig",
+    "ensure_index",
+    "eval_collection",
+    "evaluate_bm25",
+    "evaluate_dense",
+    "fuse",
+    "peak_rss_mb",
+    "run_evaluation",
+]
 
 
 def evaluate_bm25(
@@ -79,9 +87,13 @@ def evaluate_bm25(
 
 
 def fuse(
-    dense: SystemResult, dense_ms: dict[str, float], bm25: SystemResult, bm25_ms: dict[str, float],
-    dataset: BeirDataset, config: EvalConfig,
-) -> SystemResult:  # fmt: skip
+    dense: SystemResult,
+    dense_ms: dict[str, float],
+    bm25: SystemResult,
+    bm25_ms: dict[str, float],
+    dataset: BeirDataset,
+    config: EvalConfig,
+) -> SystemResult:
     """RRF of a dense and the BM25 system; latency = dense + BM25 + fusion, per query."""
     rrf = RRFConfig(k=config.rrf_k, top_k=config.top_k)
     run, total_ms = {}, []
@@ -92,8 +104,11 @@ def fuse(
         ]
         run[qid] = rrf_fuse_one(as_scores, rrf)
         total_ms.append(dense_ms[qid] + bm25_ms[qid] + (time.perf_counter() - t0) * 1000)
-    efficiency: dict[str, Any] = {**latency_summary(total_ms), "rrf_k": config.rrf_k,
-                                  "peak_rss_mb": peak_rss_mb()}  # fmt: skip
+    efficiency: dict[str, Any] = {
+        **latency_summary(total_ms),
+        "rrf_k": config.rrf_k,
+        "peak_rss_mb": peak_rss_mb(),
+    }
     sizes = [dense.efficiency.get("index_bytes"), bm25.efficiency.get("index_bytes")]
     efficiency["index_bytes"] = None if None in sizes else sum(sizes)
     efficiency["encode_docs_per_s"] = dense.efficiency.get("encode_docs_per_s")
@@ -104,9 +119,11 @@ def fuse(
 
 
 def run_evaluation(
-    dataset: BeirDataset, config: EvalConfig, encoder_factory: Callable[[str], Encoder],
+    dataset: BeirDataset,
+    config: EvalConfig,
+    encoder_factory: Callable[[str], Encoder],
     store: VectorStore | None,
-) -> EvalReport:  # fmt: skip
+) -> EvalReport:
     """Evaluate every configured system on ``dataset`` and compare them.
 
     ``encoder_factory`` is called once per encoder name. A paired system whose query
@@ -134,23 +151,31 @@ def run_evaluation(
         systems[fused.name] = fused
     systems.update(milvus)
     report = EvalReport(
-        dataset=dataset.name, split=dataset.split,
+        dataset=dataset.name,
+        split=dataset.split,
         created=datetime.now(UTC).isoformat(timespec="seconds"),
-        config={**asdict(config), "encoders": list(config.encoders), "documents":
-                len(dataset.doc_ids), "queries": len(dataset.queries)},
+        config={
+            **asdict(config),
+            "encoders": list(config.encoders),
+            "documents": len(dataset.doc_ids),
+            "queries": len(dataset.queries),
+        },
         systems=systems,
         fidelity=_fidelity(systems, dense, samples, config),
         significance=_significance(systems, dataset, config.resamples),
         bm25_agreement=_bm25_agreement(systems, config),
-    )  # fmt: skip
+    )
     report.wall_seconds = time.perf_counter() - started
     return report
 
 
 def _dense_systems(
-    pool: EncoderPool, store: VectorStore | None, dataset: BeirDataset, config: EvalConfig,
+    pool: EncoderPool,
+    store: VectorStore | None,
+    dataset: BeirDataset,
+    config: EvalConfig,
     latencies: dict[str, dict[str, float]],
-) -> tuple[dict[str, SystemResult], dict[str, np.ndarray], dict[str, SystemResult]]:  # fmt: skip
+) -> tuple[dict[str, SystemResult], dict[str, np.ndarray], dict[str, SystemResult]]:
     """Each dense system, then the Milvus systems on its collection while its encoders
     are built: ``(dense systems, their fidelity samples, Milvus systems)``; fills
     ``latencies`` with each dense system's per-query ms."""
@@ -174,8 +199,9 @@ def _bm25_agreement(systems: dict[str, SystemResult], config: EvalConfig) -> dic
     """Milvus BM25 against bm25s when both ran, else {}."""
     if MILVUS_BM25_NAME not in systems or BM25_NAME not in systems:
         return {}
-    return bm25_agreement(systems[MILVUS_BM25_NAME], systems[BM25_NAME], config.fidelity_k,
-                          config.rbo_p)  # fmt: skip
+    return bm25_agreement(
+        systems[MILVUS_BM25_NAME], systems[BM25_NAME], config.fidelity_k, config.rbo_p
+    )
 
 
 def _significance(
@@ -186,16 +212,19 @@ def _significance(
         paired_randomization_test(
             [systems[a].per_query[q]["ndcg@10"] for q in dataset.queries],
             [systems[b].per_query[q]["ndcg@10"] for q in dataset.queries],
-            names=(a, b), resamples=resamples,
+            names=(a, b),
+            resamples=resamples,
         )
         for a, b in combinations(systems, 2)
-    ]  # fmt: skip
+    ]
 
 
 def _fidelity(
-    systems: dict[str, SystemResult], dense: list[str], samples: dict[str, np.ndarray],
+    systems: dict[str, SystemResult],
+    dense: list[str],
+    samples: dict[str, np.ndarray],
     config: EvalConfig,
-) -> dict[str, dict[str, Any]]:  # fmt: skip
+) -> dict[str, dict[str, Any]]:
     """Rank agreement and embedding cosine of every dense system against the reference.
 
     A paired system's sample was embedded by its document encoder (see
@@ -208,11 +237,18 @@ def _fidelity(
     for name in dense:
         if name == ref:
             continue
-        fid = ranking_fidelity(systems[name].rankings, systems[ref].rankings, ref,
-                               config.fidelity_k, config.rbo_p)  # fmt: skip
+        fid = ranking_fidelity(
+            systems[name].rankings, systems[ref].rankings, ref, config.fidelity_k, config.rbo_p
+        )
         a, b = samples[name], samples[ref]
         cosine = float(embedding_cosine(a, b).mean()) if a.shape == b.shape and len(a) else None
-        out[name] = {"reference": ref, f"overlap@{fid.k}": fid.overlap, "rbo": fid.rbo,
-                     "rbo_p": fid.p, "embedding_cosine": cosine, "embedding_docs": len(a),
-                     "per_query": fid.per_query}  # fmt: skip
+        out[name] = {
+            "reference": ref,
+            f"overlap@{fid.k}": fid.overlap,
+            "rbo": fid.rbo,
+            "rbo_p": fid.p,
+            "embedding_cosine": cosine,
+            "embedding_docs": len(a),
+            "per_query": fid.per_query,
+        }
     return out

@@ -33,6 +33,12 @@ def subsample(dataset: BeirDataset, max_queries: int, max_docs: int) -> BeirData
         queries={q: dataset.queries[q] for q in query_ids},
         qrels={q: dataset.qrels[q] for q in query_ids},
     )
-    logger.info("subsampled %s: %d of %d docs, %d of %d queries", dataset.name, len(keep),
-                len(dataset.doc_ids), len(query_ids), len(dataset.queries))  # fmt: skip
+    logger.info(
+        "subsampled %s: %d of %d docs, %d of %d queries",
+        dataset.name,
+        len(keep),
+        len(dataset.doc_ids),
+        len(query_ids),
+        len(dataset.queries),
+    )
     return small

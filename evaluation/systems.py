@@ -54,9 +54,11 @@ def peak_rss_mb() -> float:
 def latency_summary(total_ms: list[float]) -> dict[str, float]:
     """p50, p95 and mean of per-query latencies in milliseconds."""
     array = np.asarray(total_ms, dtype=np.float64)
-    return {"latency_p50_ms": float(np.percentile(array, 50)),
-            "latency_p95_ms": float(np.percentile(array, 95)),
-            "latency_mean_ms": float(array.mean())}  # fmt: skip
+    return {
+        "latency_p50_ms": float(np.percentile(array, 50)),
+        "latency_p95_ms": float(np.percentile(array, 95)),
+        "latency_mean_ms": float(array.mean()),
+    }
 
 
 def eval_collection(dataset: BeirDataset, encoder_name: str, config: EvalConfig) -> str:
@@ -66,9 +68,13 @@ def eval_collection(dataset: BeirDataset, encoder_name: str, config: EvalConfig)
 
 
 def ensure_index(
-    store: VectorStore, encoder: Encoder, dataset: BeirDataset, collection: str, batch: int,
+    store: VectorStore,
+    encoder: Encoder,
+    dataset: BeirDataset,
+    collection: str,
+    batch: int,
     full_text: bool = False,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Reuse ``collection`` when built by this encoder over the whole corpus (and, with
     ``full_text``, with Milvus's BM25 field), else drop it and build it again."""
     info = CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
@@ -88,15 +94,22 @@ def ensure_index(
         t1 = time.perf_counter()
         store.upsert(collection, chunks[start : start + batch], vectors)
         encode_s, upsert_s = encode_s + t1 - t0, upsert_s + time.perf_counter() - t1
-    return {"index_reused": False, "index_built_because": reason, "encode_seconds": encode_s,
-            "upsert_seconds": upsert_s,
-            "encode_docs_per_s": len(chunks) / max(encode_s, 1e-9)}  # fmt: skip
+    return {
+        "index_reused": False,
+        "index_built_because": reason,
+        "encode_seconds": encode_s,
+        "upsert_seconds": upsert_s,
+        "encode_docs_per_s": len(chunks) / max(encode_s, 1e-9),
+    }
 
 
 def _stale_reason(
-    store: VectorStore, collection: str, info: CollectionInfo, dataset: BeirDataset,
+    store: VectorStore,
+    collection: str,
+    info: CollectionInfo,
+    dataset: BeirDataset,
     full_text: bool,
-) -> str | None:  # fmt: skip
+) -> str | None:
     """Why ``collection`` cannot serve this run as it is; None when it can."""
     existing = store.collection_info(collection)
     if existing is None:
@@ -150,9 +163,14 @@ class EncoderPool:
 
 
 def evaluate_dense(
-    spec: SystemSpec, document_encoder: Encoder, query_encoder: Encoder, store: VectorStore,
-    dataset: BeirDataset, config: EvalConfig, full_text: bool = False,
-) -> tuple[SystemResult, np.ndarray, dict[str, float]]:  # fmt: skip
+    spec: SystemSpec,
+    document_encoder: Encoder,
+    query_encoder: Encoder,
+    store: VectorStore,
+    dataset: BeirDataset,
+    config: EvalConfig,
+    full_text: bool = False,
+) -> tuple[SystemResult, np.ndarray, dict[str, float]]:
     """Index (or reuse) the document encoder's collection, query each judged query through
     ``query_encoder``, score; also embed the fidelity sample with the document encoder.
 
@@ -168,9 +186,13 @@ def evaluate_dense(
     retriever = Retriever(document_encoder, store, collection, query_encoder=query_encoder)
     run, total_ms = query_all(retriever, spec.label, dataset, config.top_k, efficiency)
     sample_vectors = _embed_sample(document_encoder, dataset, config.fidelity_docs, efficiency)
-    efficiency.update(document_encoder=spec.documents, query_encoder=spec.queries,
-                      collection=collection, peak_rss_mb=peak_rss_mb(),
-                      **index_sizes(store, collection))  # fmt: skip
+    efficiency.update(
+        document_encoder=spec.documents,
+        query_encoder=spec.queries,
+        collection=collection,
+        peak_rss_mb=peak_rss_mb(),
+        **index_sizes(store, collection),
+    )
     return scored(spec.label, "dense", dataset, run, efficiency), sample_vectors, total_ms
 
 
@@ -183,9 +205,12 @@ def index_sizes(store: VectorStore, collection: str) -> dict[str, int | None]:
 
 
 def scored(
-    name: str, kind: str, dataset: BeirDataset, run: dict[str, dict[str, float]],
+    name: str,
+    kind: str,
+    dataset: BeirDataset,
+    run: dict[str, dict[str, float]],
     efficiency: dict[str, Any],
-) -> SystemResult:  # fmt: skip
+) -> SystemResult:
     """The system ``name`` whose ``run`` (query -> doc -> score) is scored on ``dataset``."""
     scores = evaluate_run(dataset.qrels, run)
     rankings = {q: ranking(docs) for q, docs in run.items()}
@@ -193,9 +218,14 @@ def scored(
 
 
 def query_all(
-    retriever: Retriever, label: str, dataset: BeirDataset, top_k: int,
-    efficiency: dict[str, Any], mode: Mode = "dense", fusion: Fusion = DEFAULT_FUSION,
-) -> tuple[dict[str, dict[str, float]], dict[str, float]]:  # fmt: skip
+    retriever: Retriever,
+    label: str,
+    dataset: BeirDataset,
+    top_k: int,
+    efficiency: dict[str, Any],
+    mode: Mode = "dense",
+    fusion: Fusion = DEFAULT_FUSION,
+) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
     """Every query once in ``mode`` (after a warm-up): the run and per-query total ms;
     adds the latency summary and the encode (query encoder) and search medians to
     ``efficiency``."""

@@ -132,9 +132,13 @@ class BatchWriter:
             progress = _offset_progress(config.on_encode, label, offset, total)
             try:
                 vectors = encode_texts(
-                    encoder, [c.text for c in batch], config.cache, config.slice_size,
-                    progress, deadline,
-                )  # fmt: skip
+                    encoder,
+                    [c.text for c in batch],
+                    config.cache,
+                    config.slice_size,
+                    progress,
+                    deadline,
+                )
             except EncodeBudgetExceeded as exc:
                 raise EncodeBudgetExceeded(offset + exc.done, total) from exc
             encoded[name] = (batch, vectors)

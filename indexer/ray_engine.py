@@ -84,8 +84,13 @@ def ray_session(options: RayOptions) -> Iterator[float]:
     if owned:
         os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # never phone home
         local = {"num_cpus": options.num_cpus} if options.address is None else {}
-        ray.init(address=options.address, include_dashboard=False, log_to_driver=False,
-                 logging_level=logging.WARNING, **local)  # fmt: skip
+        ray.init(
+            address=options.address,
+            include_dashboard=False,
+            log_to_driver=False,
+            logging_level=logging.WARNING,
+            **local,
+        )
         ray.data.DataContext.get_current().enable_progress_bars = False
     try:
         yield time.perf_counter() - started

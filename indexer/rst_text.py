@@ -39,17 +39,41 @@ LABEL_MARK_RE = re.compile(r"^\.\. _[^:\n]+:(\s|$)", re.M)
 LITERAL_MARK_RE = re.compile(r"``[^`\n]+``")
 
 #: Directives whose body is code: kept verbatim.
-CODE_DIRECTIVES = frozenset({
-    "code-block", "code", "sourcecode", "doctest", "parsed-literal",
-    "console", "snippet", "testcode", "testoutput", "productionlist", "math",
-})  # fmt: skip
+CODE_DIRECTIVES = frozenset(
+    {
+        "code-block",
+        "code",
+        "sourcecode",
+        "doctest",
+        "parsed-literal",
+        "console",
+        "snippet",
+        "testcode",
+        "testoutput",
+        "productionlist",
+        "math",
+    }
+)
 #: Sphinx directives that show no text of their own (navigation, index entries,
 #: default languages, cross-reference targets): dropped with their bodies.
-DROP_DIRECTIVES = frozenset({
-    "toctree", "index", "highlight", "currentmodule", "sectionauthor", "moduleauthor",
-    "setting", "templatetag", "templatefilter", "fieldlookup", "only", "tabularcolumns",
-    "include", "literalinclude",  # they read other files: never from an indexed page
-})  # fmt: skip
+DROP_DIRECTIVES = frozenset(
+    {
+        "toctree",
+        "index",
+        "highlight",
+        "currentmodule",
+        "sectionauthor",
+        "moduleauthor",
+        "setting",
+        "templatetag",
+        "templatefilter",
+        "fieldlookup",
+        "only",
+        "tabularcolumns",
+        "include",
+        "literalinclude",  # they read other files: never from an indexed page
+    }
+)
 #: Directives that read a file or URL when given one of these options: then dropped.
 FILE_OPTION_RE = re.compile(r"^\s+:(file|url|source):", re.M)
 VERSION_DIRECTIVES = {

@@ -25,27 +25,57 @@ from indexer.rst_text import looks_like_rst
 RST_MIME = "text/x-rst"
 #: label -> MIME type handed to the partitioner.
 MIME_TYPES: dict[str, str] = {
-    "txt": "text/plain", "rst": RST_MIME, "md": "text/markdown", "html": "text/html",
-    "xml": "application/xml", "json": "application/json", "csv": "text/csv",
-    "eml": "message/rfc822", "pdf": "application/pdf",
+    "txt": "text/plain",
+    "rst": RST_MIME,
+    "md": "text/markdown",
+    "html": "text/html",
+    "xml": "application/xml",
+    "json": "application/json",
+    "csv": "text/csv",
+    "eml": "message/rfc822",
+    "pdf": "application/pdf",
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
     "epub": "application/epub+zip",
-}  # fmt: skip
+}
 EXTENSIONS: dict[str, str] = {
-    ".txt": "txt", ".text": "txt", ".log": "txt", ".rst": "rst", ".md": "md",
-    ".markdown": "md", ".html": "html", ".htm": "html", ".xhtml": "html", ".xml": "xml",
-    ".json": "json", ".csv": "csv", ".eml": "eml", ".pdf": "pdf", ".docx": "docx",
-    ".pptx": "pptx", ".epub": "epub",
-}  # fmt: skip
+    ".txt": "txt",
+    ".text": "txt",
+    ".log": "txt",
+    ".rst": "rst",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".xhtml": "html",
+    ".xml": "xml",
+    ".json": "json",
+    ".csv": "csv",
+    ".eml": "eml",
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".pptx": "pptx",
+    ".epub": "epub",
+}
 TEXT_LABELS = frozenset({"txt", "rst", "md", "html", "xml", "json", "csv", "eml"})
 ZIP_LABELS = {"docx": "word/document.xml", "pptx": "ppt/presentation.xml", "epub": "mimetype"}
 SNIFF_BYTES = 8192
 #: Leading bytes of common binary formats we do not read (images, archives, executables).
 BINARY_SIGNATURES = (
-    b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"\x1f\x8b", b"BZh", b"7z\xbc\xaf", b"Rar!",
-    b"\x7fELF", b"\xd0\xcf\x11\xe0", b"OggS", b"ID3", b"RIFF", b"\x00\x00\x01\x00",
-)  # fmt: skip
+    b"\x89PNG",
+    b"\xff\xd8\xff",
+    b"GIF8",
+    b"\x1f\x8b",
+    b"BZh",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x7fELF",
+    b"\xd0\xcf\x11\xe0",
+    b"OggS",
+    b"ID3",
+    b"RIFF",
+    b"\x00\x00\x01\x00",
+)
 _EMAIL_HEADER = re.compile(rb"^(From|Received|Return-Path|Message-ID|MIME-Version|Subject): ", re.M)
 
 

@@ -93,8 +93,9 @@ def attempt(action: Callable[[], T]) -> T | None:
         st.error(escape_markdown(error_message(exc)))
     except Exception as exc:  # an unexpected failure still gets a message, not a traceback
         logger.exception("unexpected error")
-        st.error(f"Unexpected error: {escape_markdown(type(exc).__name__)}: "
-                 f"{escape_markdown(str(exc))}")  # fmt: skip
+        st.error(
+            f"Unexpected error: {escape_markdown(type(exc).__name__)}: {escape_markdown(str(exc))}"
+        )
     return None
 
 
@@ -149,10 +150,12 @@ def system_select(
     """A select over ``choices``' labels, preferring the first of ``preferred`` present."""
     options = list(choices)
     if help_text is None and any(q for _, q in choices.values()):
-        help_text = ("`X docs + teacher queries`: X's index, queries encoded by the teacher "
-                     "X was distilled from (its vectors share the teacher's space); "
-                     "`+ teacher-onnx queries`: the same teacher, its ONNX graph, "
-                     "faster.")  # fmt: skip
+        help_text = (
+            "`X docs + teacher queries`: X's index, queries encoded by the teacher "
+            "X was distilled from (its vectors share the teacher's space); "
+            "`+ teacher-onnx queries`: the same teacher, its ONNX graph, "
+            "faster."
+        )
     chosen = container.selectbox(
         label, options, index=default_index(options, preferred), help=help_text
     )
@@ -276,15 +279,21 @@ def write_key(service: SearchService, purpose: str) -> str | None:
     """
     writes = service.index.writes
     if not writes.enabled:
-        st.info(f"Read-only: no {purpose} here. The operator turns writes on with "
-                "`distilsearch serve --allow-writes`.")  # fmt: skip
+        st.info(
+            f"Read-only: no {purpose} here. The operator turns writes on with "
+            "`distilsearch serve --allow-writes`."
+        )
         return None
     known = st.session_state.get(WRITE_KEY_STATE)
     if writes.allows(known):
         return known
-    entered = st.text_input("Write key", type="password", key=f"write-key-{purpose}",
-                            help="The key the operator set (DISTILSEARCH_UI_SECRET) or the "
-                            "one `distilsearch serve --allow-writes` printed.")  # fmt: skip
+    entered = st.text_input(
+        "Write key",
+        type="password",
+        key=f"write-key-{purpose}",
+        help="The key the operator set (DISTILSEARCH_UI_SECRET) or the "
+        "one `distilsearch serve --allow-writes` printed.",
+    )
     if entered and writes.allows(entered):
         st.session_state[WRITE_KEY_STATE] = entered
         return entered

@@ -73,16 +73,28 @@ def fusion_inputs(offered: tuple[Mode, ...], key: str) -> Fusion | None:
         return None
     with st.expander("Hybrid fusion (advanced)"):
         kind = st.radio(
-            "Fusion", list(FUSION_NAMES), format_func=FUSION_NAMES.__getitem__,
-            horizontal=True, key=f"{key}_fusion",
-        )  # fmt: skip
+            "Fusion",
+            list(FUSION_NAMES),
+            format_func=FUSION_NAMES.__getitem__,
+            horizontal=True,
+            key=f"{key}_fusion",
+        )
         rrf_k = st.number_input(
-            "RRF k", min_value=1, max_value=16383, value=60, step=1, key=f"{key}_rrf_k",
+            "RRF k",
+            min_value=1,
+            max_value=16383,
+            value=60,
+            step=1,
+            key=f"{key}_rrf_k",
             help="RRF: each ranking adds 1 / (k + rank); a larger k flattens the ranks.",
-        )  # fmt: skip
+        )
         weight = st.slider(
-            "Dense weight", min_value=0.0, max_value=1.0, value=0.5, step=0.05,
+            "Dense weight",
+            min_value=0.0,
+            max_value=1.0,
+            value=0.5,
+            step=0.05,
             key=f"{key}_dense_weight",
             help="Weighted: dense score × w + keyword score × (1 − w), both normalised.",
-        )  # fmt: skip
+        )
     return Fusion(kind or "rrf", int(rrf_k), float(weight))

@@ -166,9 +166,13 @@ class ExtractiveGenerator:
         points = tuple(AnswerPoint(candidates[i][2], (candidates[i][0],)) for i in chosen)
         numbers = sorted({candidates[i][0] for i in chosen})
         return Answer(
-            query, points_text(points), _citations(numbers, passages), tuple(passages),
-            self.name, points=points,
-        )  # fmt: skip
+            query,
+            points_text(points),
+            _citations(numbers, passages),
+            tuple(passages),
+            self.name,
+            points=points,
+        )
 
 
 class OpenAICompatibleGenerator:

@@ -13,8 +13,14 @@ from search_app.text import Highlight
 
 #: ``system_label`` lives in :mod:`encoders.systems` (evaluation names systems the same
 #: way); it stays importable from here for the UI.
-__all__ = ["CollectionStats", "IndexOverview", "SearchResult", "UploadOutcome",
-           "UploadReport", "system_label"]  # fmt: skip
+__all__ = [
+    "CollectionStats",
+    "IndexOverview",
+    "SearchResult",
+    "UploadOutcome",
+    "UploadReport",
+    "system_label",
+]
 
 
 @dataclass(frozen=True)

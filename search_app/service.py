@@ -235,10 +235,24 @@ class SearchService:
         c_side = (candidate, c_query, candidate_mode, fusion_for(candidate_mode, fusion))
         if c_side == (reference, r_query, reference_mode, fusion_for(reference_mode, fusion)):
             raise ValueError("pick two different encoders or modes to compare")
-        cand = self.search(query, candidate, top_k, filters, query_encoder=c_query,
-                           mode=candidate_mode, fusion=fusion)  # fmt: skip
-        ref = self.search(query, reference, top_k, filters, query_encoder=r_query,
-                          mode=reference_mode, fusion=fusion)  # fmt: skip
+        cand = self.search(
+            query,
+            candidate,
+            top_k,
+            filters,
+            query_encoder=c_query,
+            mode=candidate_mode,
+            fusion=fusion,
+        )
+        ref = self.search(
+            query,
+            reference,
+            top_k,
+            filters,
+            query_encoder=r_query,
+            mode=reference_mode,
+            fusion=fusion,
+        )
         sides = self.retriever(candidate, c_query), self.retriever(reference, r_query)
         return compare_results(query, top_k, (cand, ref), sides, embeddings)
 
@@ -264,13 +278,19 @@ class SearchService:
         included). Uses the LLM endpoint when one is configured and ``use_llm``; if it
         fails, the extractive answer is returned with a note saying so.
         """
-        result = self.search(query, encoder, top_k, filters, query_encoder=query_encoder,
-                             mode=mode, fusion=fusion)  # fmt: skip
+        result = self.search(
+            query, encoder, top_k, filters, query_encoder=query_encoder, mode=mode, fusion=fusion
+        )
         if not result.hits:
             return Answer(
-                query, "", (), (), "none", ("Nothing was retrieved for this question.",),
+                query,
+                "",
+                (),
+                (),
+                "none",
+                ("Nothing was retrieved for this question.",),
                 retrieval_ms=result.total_ms,
-            )  # fmt: skip
+            )
         notes: list[str] = []
         t0 = time.perf_counter()
         answer = None

@@ -59,14 +59,25 @@ def register(subparsers: Subparsers, handlers: dict[str, Handler]) -> None:
         "--teacher",
         help="teacher name or path (default: the one the student's distill_meta.json names)",
     )
-    p.add_argument("--max-passages", type=int, default=MAX_PASSAGES,
-                   help=f"passages searched, a seeded sample (default {MAX_PASSAGES})")  # fmt: skip
-    p.add_argument("--max-queries", type=int, default=MAX_QUERIES,
-                   help=f"pseudo-queries (default {MAX_QUERIES})")  # fmt: skip
+    p.add_argument(
+        "--max-passages",
+        type=int,
+        default=MAX_PASSAGES,
+        help=f"passages searched, a seeded sample (default {MAX_PASSAGES})",
+    )
+    p.add_argument(
+        "--max-queries",
+        type=int,
+        default=MAX_QUERIES,
+        help=f"pseudo-queries (default {MAX_QUERIES})",
+    )
     p.add_argument("--seed", type=int, default=0, help="sampling seed (default 0)")
     p.add_argument("--max-seq-length", type=int, help="default: the student's training length")
-    p.add_argument("--write", action="store_true",
-                   help=f"record the estimate in the student's {META} under {KEY!r}")  # fmt: skip
+    p.add_argument(
+        "--write",
+        action="store_true",
+        help=f"record the estimate in the student's {META} under {KEY!r}",
+    )
     p.add_argument("--json", action="store_true", help="print the estimate as JSON")
     p.add_argument("--milvus-uri", help="for --data collection:NAME")
     handlers["agreement"] = run_cli

@@ -38,8 +38,16 @@ __all__ = [
     "main",
 ]
 
-COMMANDS = (index_command, search_command, demo_command, serve_command, eval_command,
-            distill_command, agreement_command, upgrade_command)  # fmt: skip
+COMMANDS = (
+    index_command,
+    search_command,
+    demo_command,
+    serve_command,
+    eval_command,
+    distill_command,
+    agreement_command,
+    upgrade_command,
+)
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Handler]]:

@@ -47,41 +47,63 @@ per file). MILVUS_URI is not used here; pass --milvus-uri for a server or anothe
 def register(subparsers: Subparsers, handlers: dict[str, Handler]) -> None:
     """Add the ``eval`` subcommand to the ``distilsearch`` parser."""
     p = subparsers.add_parser(
-        "eval", help="evaluate retrieval on a BEIR dataset (nDCG, recall, latency, ...)",
-        description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter,
-    )  # fmt: skip
-    p.add_argument("--dataset", required=True,
-                   help="BEIR directory, or a BEIR name (scifact, nfcorpus, ...) to download "
-                   "into <data dir>/beir/ where the internet is reachable")  # fmt: skip
+        "eval",
+        help="evaluate retrieval on a BEIR dataset (nDCG, recall, latency, ...)",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument(
+        "--dataset",
+        required=True,
+        help="BEIR directory, or a BEIR name (scifact, nfcorpus, ...) to download "
+        "into <data dir>/beir/ where the internet is reachable",
+    )
     p.add_argument("--split", default="test", help="qrels split (default: test)")
-    p.add_argument("--encoders", default="teacher",
-                   help="comma-separated systems: teacher, student, student-int8, model id or "
-                   "path, or DOCS:QUERIES for teacher-query mode: student:teacher = student "
-                   "documents, teacher queries (the teacher it was distilled from) "
-                   "(default: teacher; '' for BM25 only)")  # fmt: skip
+    p.add_argument(
+        "--encoders",
+        default="teacher",
+        help="comma-separated systems: teacher, student, student-int8, model id or "
+        "path, or DOCS:QUERIES for teacher-query mode: student:teacher = student "
+        "documents, teacher queries (the teacher it was distilled from) "
+        "(default: teacher; '' for BM25 only)",
+    )
     p.add_argument("--bm25", action="store_true", help="add the BM25 baseline (bm25s)")
     p.add_argument("--hybrid", action="store_true", help="add RRF fusion of each encoder + BM25")
-    p.add_argument("--milvus-bm25", action="store_true",
-                   help="add Milvus's built-in BM25 (keyword mode) on the first encoder's "
-                   "collection")  # fmt: skip
-    p.add_argument("--milvus-hybrid", metavar="FUSIONS", default=None,
-                   help="add each encoder's hybrid search inside Milvus once per fusion: "
-                   "comma-separated rrf:K and weighted:W (dense weight), e.g. "
-                   "rrf:60,weighted:0.5")  # fmt: skip
-    p.add_argument("--out", default=None,
-                   help="report directory (default: reports/<dataset name>)")  # fmt: skip
+    p.add_argument(
+        "--milvus-bm25",
+        action="store_true",
+        help="add Milvus's built-in BM25 (keyword mode) on the first encoder's collection",
+    )
+    p.add_argument(
+        "--milvus-hybrid",
+        metavar="FUSIONS",
+        default=None,
+        help="add each encoder's hybrid search inside Milvus once per fusion: "
+        "comma-separated rrf:K and weighted:W (dense weight), e.g. "
+        "rrf:60,weighted:0.5",
+    )
+    p.add_argument("--out", default=None, help="report directory (default: reports/<dataset name>)")
     p.add_argument("--top-k", type=int, default=100, help="hits per query (default 100)")
     p.add_argument("--batch-size", type=int, default=32, help="encoder batch size")
     p.add_argument("--max-seq-length", type=int, default=256, help="encoder max tokens (256)")
-    p.add_argument("--reference", default="teacher",
-                   help="system the others are compared with (default teacher)")  # fmt: skip
-    p.add_argument("--fidelity-docs", type=int, default=256,
-                   help="docs every encoder embeds for the cosine (default 256)")  # fmt: skip
+    p.add_argument(
+        "--reference",
+        default="teacher",
+        help="system the others are compared with (default teacher)",
+    )
+    p.add_argument(
+        "--fidelity-docs",
+        type=int,
+        default=256,
+        help="docs every encoder embeds for the cosine (default 256)",
+    )
     p.add_argument("--rrf-k", type=int, default=60, help="RRF constant (default 60)")
     p.add_argument("--bm25-k1", type=float, default=1.5, help="BM25 k1 (default 1.5)")
     p.add_argument("--bm25-b", type=float, default=0.75, help="BM25 b (default 0.75)")
-    p.add_argument("--milvus-uri", help="Milvus Lite file or http://host:19530 "
-                   "(default: <data dir>/eval/milvus.db)")  # fmt: skip
+    p.add_argument(
+        "--milvus-uri",
+        help="Milvus Lite file or http://host:19530 (default: <data dir>/eval/milvus.db)",
+    )
     handlers["eval"] = run_eval
 
 
@@ -116,8 +138,11 @@ def parse_fusions(raw: str) -> tuple[Fusion, ...]:
         if pattern is None or not pattern.fullmatch(value):
             raise ValueError(f"--milvus-hybrid: bad fusion {item!r}: use {FUSION_FORMS}")
         try:
-            fusion = Fusion("rrf", rrf_k=int(value)) if kind == "rrf" else Fusion(
-                "weighted", dense_weight=float(value))  # fmt: skip
+            fusion = (
+                Fusion("rrf", rrf_k=int(value))
+                if kind == "rrf"
+                else Fusion("weighted", dense_weight=float(value))
+            )
         except ValueError as exc:
             raise ValueError(f"--milvus-hybrid: bad fusion {item!r}: {exc}") from exc
         if fusion in fusions:
@@ -141,12 +166,18 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     encoders = tuple(str(spec) for spec in systems)
     fusions = () if args.milvus_hybrid is None else parse_fusions(args.milvus_hybrid)
     config = EvalConfig(
-        encoders=encoders, bm25=args.bm25, hybrid=args.hybrid, milvus_bm25=args.milvus_bm25,
-        milvus_hybrid=fusions, top_k=args.top_k,
-        max_seq_length=args.max_seq_length, reference=args.reference,
-        fidelity_docs=args.fidelity_docs, rrf_k=args.rrf_k,
+        encoders=encoders,
+        bm25=args.bm25,
+        hybrid=args.hybrid,
+        milvus_bm25=args.milvus_bm25,
+        milvus_hybrid=fusions,
+        top_k=args.top_k,
+        max_seq_length=args.max_seq_length,
+        reference=args.reference,
+        fidelity_docs=args.fidelity_docs,
+        rrf_k=args.rrf_k,
         bm25_config=BM25Config(k1=args.bm25_k1, b=args.bm25_b),
-    )  # fmt: skip
+    )
     encoder_config = EncoderConfig(batch_size=args.batch_size, max_seq_length=args.max_seq_length)
     for spec in systems:  # fail before minutes of work: student models may not exist yet
         for name in spec.encoders:
@@ -163,14 +194,18 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     names = tuple(spec.label for spec in systems) + (("bm25",) if args.bm25 else ())
     names += (MILVUS_BM25_NAME,) if args.milvus_bm25 else ()
     names += tuple(milvus_hybrid_name(s.label, f) for s in systems for f in fusions)
-    print(f"evaluating {', '.join(names)} on "
-          f"{dataset.name}/{dataset.split}: {len(dataset.doc_ids)} docs, "
-          f"{len(dataset.queries)} queries")  # fmt: skip
+    print(
+        f"evaluating {', '.join(names)} on "
+        f"{dataset.name}/{dataset.split}: {len(dataset.doc_ids)} docs, "
+        f"{len(dataset.queries)} queries"
+    )
     try:
         report = run_evaluation(
-            dataset, config, lambda name: build_encoder(name, settings, encoder_config),
+            dataset,
+            config,
+            lambda name: build_encoder(name, settings, encoder_config),
             store,
-        )  # fmt: skip
+        )
     finally:
         if store is not None:
             store.close()

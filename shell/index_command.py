@@ -62,56 +62,92 @@ CACHE_HELP = (
 
 def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
     """Add the ``index`` subcommand."""
-    p = sub.add_parser("index", help="chunk, encode and store files or folders",
-                       description=DESCRIPTION)  # fmt: skip
+    p = sub.add_parser(
+        "index", help="chunk, encode and store files or folders", description=DESCRIPTION
+    )
     p.add_argument("paths", nargs="+", help="files or directories")
-    p.add_argument("--encoders", help="comma-separated encoders indexed in one pass, "
-                   "e.g. student,teacher (default: --encoder)")  # fmt: skip
+    p.add_argument(
+        "--encoders",
+        help="comma-separated encoders indexed in one pass, "
+        "e.g. student,teacher (default: --encoder)",
+    )
     p.add_argument("--include", action="append", default=[], help="glob to keep (repeatable)")
     p.add_argument("--exclude", action="append", default=[], help="glob to drop (repeatable)")
-    p.add_argument("--follow-links", action="store_true",
-                   help="also read files and folders that symbolic links reach outside the "
-                   "named paths (skipped by default)")  # fmt: skip
-    p.add_argument("--prune", action="store_true",
-                   help="delete chunks of files that no longer exist under the given "
-                   "folders")  # fmt: skip
+    p.add_argument(
+        "--follow-links",
+        action="store_true",
+        help="also read files and folders that symbolic links reach outside the "
+        "named paths (skipped by default)",
+    )
+    p.add_argument(
+        "--prune",
+        action="store_true",
+        help="delete chunks of files that no longer exist under the given folders",
+    )
     p.add_argument("--rebuild", action="store_true", help=REBUILD_HELP)
     chunking = ChunkingConfig()
     p.add_argument("--chunking", choices=["by_title", "basic"], default=chunking.strategy)
-    p.add_argument("--max-chars", type=int, default=chunking.max_characters,
-                   help="chunk size in characters (default %(default)s)")  # fmt: skip
-    p.add_argument("--combine-under", type=int, default=chunking.combine_text_under_n_chars,
-                   help="merge sections shorter than this (default %(default)s)")  # fmt: skip
-    p.add_argument("--overlap", type=int,
-                   help="characters repeated between consecutive pieces of a long section "
-                   f"(default {DEFAULT_OVERLAP_PCT}%% of --max-chars: "
-                   f"{chunking.overlap} at {chunking.max_characters})")  # fmt: skip
-    p.add_argument("--read-rst", action="store_true",
-                   help="read reStructuredText (.rst, and .txt files that read as reST) as "
-                   "reST: roles and directives become their text. Off by default: it cost "
-                   "the teacher 0.50 nDCG@10 on the Django FAQ set "
-                   "(docs/results/rst_cleaning.md)")  # fmt: skip
-    p.add_argument("--workers", type=int, default=1,
-                   help="partitioning processes (default 1; 0 = in this process, "
-                   "no timeout)")  # fmt: skip
-    p.add_argument("--timeout", type=float, default=120.0,
-                   help="seconds to partition one file (default 120)")  # fmt: skip
-    p.add_argument("--batch-chunks", type=int, default=256,
-                   help="chunks encoded per batch (default 256)")  # fmt: skip
-    p.add_argument("--max-file-mb", type=float, default=100.0,
-                   help="larger files are refused (default 100)")  # fmt: skip
+    p.add_argument(
+        "--max-chars",
+        type=int,
+        default=chunking.max_characters,
+        help="chunk size in characters (default %(default)s)",
+    )
+    p.add_argument(
+        "--combine-under",
+        type=int,
+        default=chunking.combine_text_under_n_chars,
+        help="merge sections shorter than this (default %(default)s)",
+    )
+    p.add_argument(
+        "--overlap",
+        type=int,
+        help="characters repeated between consecutive pieces of a long section "
+        f"(default {DEFAULT_OVERLAP_PCT}%% of --max-chars: "
+        f"{chunking.overlap} at {chunking.max_characters})",
+    )
+    p.add_argument(
+        "--read-rst",
+        action="store_true",
+        help="read reStructuredText (.rst, and .txt files that read as reST) as "
+        "reST: roles and directives become their text. Off by default: it cost "
+        "the teacher 0.50 nDCG@10 on the Django FAQ set "
+        "(docs/results/rst_cleaning.md)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="partitioning processes (default 1; 0 = in this process, no timeout)",
+    )
+    p.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds to partition one file (default 120)"
+    )
+    p.add_argument(
+        "--batch-chunks", type=int, default=256, help="chunks encoded per batch (default 256)"
+    )
+    p.add_argument(
+        "--max-file-mb", type=float, default=100.0, help="larger files are refused (default 100)"
+    )
     budget = IndexOptions()
-    p.add_argument("--file-budget", type=float, default=budget.file_budget_s,
-                   help="seconds one file may take, partitioning (--timeout) and encoding "
-                   "together (default %(default)s); over it the file fails with the "
-                   "reason and keeps its earlier chunks")  # fmt: skip
-    p.add_argument("--max-file-chunks", type=int, default=budget.max_file_chunks,
-                   help="a file cut into more chunks fails with the reason "
-                   "(default %(default)s)")  # fmt: skip
+    p.add_argument(
+        "--file-budget",
+        type=float,
+        default=budget.file_budget_s,
+        help="seconds one file may take, partitioning (--timeout) and encoding "
+        "together (default %(default)s); over it the file fails with the "
+        "reason and keeps its earlier chunks",
+    )
+    p.add_argument(
+        "--max-file-chunks",
+        type=int,
+        default=budget.max_file_chunks,
+        help="a file cut into more chunks fails with the reason (default %(default)s)",
+    )
     p.add_argument("--no-embedding-cache", action="store_true", help=CACHE_HELP)
-    p.add_argument("--report",
-                   help="per-file JSON report "
-                   "(default <data dir>/reports/last-index.json)")  # fmt: skip
+    p.add_argument(
+        "--report", help="per-file JSON report (default <data dir>/reports/last-index.json)"
+    )
     add_ray_options(p)
     add_store_options(p)
     handlers["index"] = run_index
@@ -242,9 +278,15 @@ def _index_with_progress(
                 bar.set_postfix(postfix)  # shows progress inside a large file
 
             report = index_files(
-                walk.files, encoders, store, settings.collection, options, progress,
-                walk.skipped, encoding,
-            )  # fmt: skip
+                walk.files,
+                encoders,
+                store,
+                settings.collection,
+                options,
+                progress,
+                walk.skipped,
+                encoding,
+            )
         counts = {} if report.error else {n: store.count(n) for n in report.collections}
     finally:
         store.close()
@@ -271,8 +313,10 @@ def _prepare_collections(
         )
     for name in existing:
         if rebuild:
-            print(f"dropping collection {name} ({store.count(name)} chunks) at "
-                  f"{settings.milvus_uri}", file=sys.stderr)  # fmt: skip
+            print(
+                f"dropping collection {name} ({store.count(name)} chunks) at {settings.milvus_uri}",
+                file=sys.stderr,
+            )
             store.drop(name)
         elif not store.has_full_text(name):
             upgrade_collection(store, name)
@@ -280,8 +324,11 @@ def _prepare_collections(
 
 def upgrade_collection(store: VectorStore, name: str) -> int:
     """Add the full-text field to ``name`` in place, saying so; rows kept."""
-    print(f"collection {name} has no full-text field: adding it in place "
-          "(every chunk and vector kept, nothing re-encoded)", file=sys.stderr)  # fmt: skip
+    print(
+        f"collection {name} has no full-text field: adding it in place "
+        "(every chunk and vector kept, nothing re-encoded)",
+        file=sys.stderr,
+    )
     kept = store.upgrade_full_text(name)
     print(f"collection {name}: full text added, {kept} chunks kept", file=sys.stderr)
     return kept

@@ -21,17 +21,26 @@ from indexer.walk import Walk
 
 def add_ray_options(parser: argparse.ArgumentParser) -> None:
     """``--engine``, ``--ray-address`` and ``--ray-encoders``."""
-    parser.add_argument("--engine", choices=["local", "ray"], default="local",
-                        help="local (default): this process and --workers partitioning "
-                        "processes; ray: Ray Data actor pools, locally or on a cluster "
-                        "(pip install 'distilsearch[ray]')")  # fmt: skip
-    parser.add_argument("--ray-address",
-                        help="with --engine ray: a running cluster (ray://host:10001 or "
-                        "auto; default: start Ray on this machine); needs an http:// "
-                        "Milvus URI")  # fmt: skip
-    parser.add_argument("--ray-encoders", type=int, default=1,
-                        help="with --engine ray: encoding actors (default 1); "
-                        "--workers sets the chunking actors")  # fmt: skip
+    parser.add_argument(
+        "--engine",
+        choices=["local", "ray"],
+        default="local",
+        help="local (default): this process and --workers partitioning "
+        "processes; ray: Ray Data actor pools, locally or on a cluster "
+        "(pip install 'distilsearch[ray]')",
+    )
+    parser.add_argument(
+        "--ray-address",
+        help="with --engine ray: a running cluster (ray://host:10001 or "
+        "auto; default: start Ray on this machine); needs an http:// "
+        "Milvus URI",
+    )
+    parser.add_argument(
+        "--ray-encoders",
+        type=int,
+        default=1,
+        help="with --engine ray: encoding actors (default 1); --workers sets the chunking actors",
+    )
 
 
 def ray_options_from_args(args: argparse.Namespace) -> RayOptions | None:
@@ -68,8 +77,10 @@ def index_on_ray(
         try:
             _prepare_collections(store, settings, encoders, rebuild)
             total = len(walk.files) + len(walk.skipped)
-            with ray_session(ray_options), tqdm(total=total, unit="file", desc="indexing (ray)",
-                                                dynamic_ncols=True) as bar:  # fmt: skip
+            with (
+                ray_session(ray_options),
+                tqdm(total=total, unit="file", desc="indexing (ray)", dynamic_ncols=True) as bar,
+            ):
                 started = time.perf_counter()
 
                 def progress(_result: object, chunks_written: int) -> None:
@@ -78,9 +89,16 @@ def index_on_ray(
                     bar.set_postfix(chunks=chunks_written, chunks_per_s=f"{rate:.1f}")
 
                 report = index_files_ray(
-                    walk.files, encoders, store, uri, settings, options, ray_options,
-                    progress, walk.skipped,
-                )  # fmt: skip
+                    walk.files,
+                    encoders,
+                    store,
+                    uri,
+                    settings,
+                    options,
+                    ray_options,
+                    progress,
+                    walk.skipped,
+                )
             counts = {} if report.error else {n: store.count(n) for n in report.collections}
         finally:
             store.close()

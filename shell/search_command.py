@@ -45,27 +45,47 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
 
 def add_mode_options(p: argparse.ArgumentParser) -> None:
     """``--mode`` and the hybrid fusion's ``--fusion``, ``--rrf-k`` and ``--dense-weight``."""
-    p.add_argument("--mode", choices=SEARCH_MODES,
-                   help="dense: by meaning (embeddings); keyword: by the query's words (BM25, "
-                   "nothing encoded); hybrid: both rankings fused (default: "
-                   "$DISTILSEARCH_SEARCH_MODE or dense). Keyword and hybrid need a collection "
-                   "with full text: one indexed before it existed needs "
-                   "`distilsearch index PATH --rebuild`")  # fmt: skip
-    p.add_argument("--fusion", choices=("rrf", "weighted"),
-                   help="how --mode hybrid fuses: rrf (reciprocal rank, the default) or "
-                   "weighted (normalised scores; implied by --dense-weight)")  # fmt: skip
-    p.add_argument("--rrf-k", type=int, metavar="K",
-                   help="RRF's k: each ranking adds 1 / (K + rank) (default 60)")  # fmt: skip
-    p.add_argument("--dense-weight", type=float, metavar="W",
-                   help="weighted fusion: W x dense + (1 - W) x keyword, W in [0, 1] "
-                   "(default 0.5)")  # fmt: skip
+    p.add_argument(
+        "--mode",
+        choices=SEARCH_MODES,
+        help="dense: by meaning (embeddings); keyword: by the query's words (BM25, "
+        "nothing encoded); hybrid: both rankings fused (default: "
+        "$DISTILSEARCH_SEARCH_MODE or dense). Keyword and hybrid need a collection "
+        "with full text: one indexed before it existed needs "
+        "`distilsearch index PATH --rebuild`",
+    )
+    p.add_argument(
+        "--fusion",
+        choices=("rrf", "weighted"),
+        help="how --mode hybrid fuses: rrf (reciprocal rank, the default) or "
+        "weighted (normalised scores; implied by --dense-weight)",
+    )
+    p.add_argument(
+        "--rrf-k",
+        type=int,
+        metavar="K",
+        help="RRF's k: each ranking adds 1 / (K + rank) (default 60)",
+    )
+    p.add_argument(
+        "--dense-weight",
+        type=float,
+        metavar="W",
+        help="weighted fusion: W x dense + (1 - W) x keyword, W in [0, 1] (default 0.5)",
+    )
 
 
 def fusion_from_args(args: argparse.Namespace, mode: str) -> Fusion | None:
     """The fusion the flags describe (None outside hybrid); ``ValueError`` on flags that
     contradict each other or the mode."""
-    given = [f for f, v in (("--fusion", args.fusion), ("--rrf-k", args.rrf_k),
-                            ("--dense-weight", args.dense_weight)) if v is not None]  # fmt: skip
+    given = [
+        f
+        for f, v in (
+            ("--fusion", args.fusion),
+            ("--rrf-k", args.rrf_k),
+            ("--dense-weight", args.dense_weight),
+        )
+        if v is not None
+    ]
     if mode != "hybrid":
         if given:
             raise ValueError(f"{', '.join(given)} only apply to --mode hybrid (mode: {mode})")

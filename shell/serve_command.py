@@ -61,10 +61,21 @@ def add_write_option(parser: argparse.ArgumentParser) -> None:
 def streamlit_command(host: str, port: int, *extra: str) -> list[str]:
     """The command line that serves the UI on ``host:port`` (``extra``: more options)."""
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
-        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
-        "--browser.gatherUsageStats", "false", *extra,
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_SCRIPT),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+        *extra,
+    ]
 
 
 def run_foreground(command: list[str], env: dict[str, str] | None = None) -> int:

@@ -30,13 +30,17 @@ def drill_down(report: EvalReport, key: str) -> None:
     others = [s for s in systems if s != system]
     ref_name = str(report.fidelity.get(system, {}).get("reference", "teacher"))
     reference = c2.selectbox(
-        "Against", others, index=others.index(ref_name) if ref_name in others else 0,
+        "Against",
+        others,
+        index=others.index(ref_name) if ref_name in others else 0,
         key=f"{key}_ref",
-    )  # fmt: skip
+    )
     metric = c3.selectbox(
-        "Metric", metrics, index=metrics.index("ndcg@10") if "ndcg@10" in metrics else 0,
+        "Metric",
+        metrics,
+        index=metrics.index("ndcg@10") if "ndcg@10" in metrics else 0,
         key=f"{key}_metric",
-    )  # fmt: skip
+    )
     dataset_dir = st.text_input(
         "BEIR folder with queries.jsonl (optional, to show query texts)", key=f"{key}_data"
     )
@@ -51,10 +55,17 @@ def drill_down(report: EvalReport, key: str) -> None:
         f"ties on {len(scored) - losses - wins}. Worst first:"
     )
     rows = [
-        {"query": d.query_id, "text": texts.get(d.query_id, ""), system: d.system,
-         reference: d.reference, "diff": d.diff, "overlap": d.overlap, "rbo": d.rbo}
+        {
+            "query": d.query_id,
+            "text": texts.get(d.query_id, ""),
+            system: d.system,
+            reference: d.reference,
+            "diff": d.diff,
+            "overlap": d.overlap,
+            "rbo": d.rbo,
+        }
         for d in deltas
-    ]  # fmt: skip
+    ]
     st.dataframe(rows, hide_index=True, width="stretch")
     ids = [d.query_id for d in deltas]
     chosen = st.selectbox("Inspect a query", ids, key=f"{key}_query") if ids else None
@@ -114,10 +125,14 @@ def run_section(write: str) -> None:
         with st.spinner("Indexing the sample and running the queries…"):
             out = attempt(
                 lambda: service.reports.run_small(
-                    Path(dataset_dir.strip()), chosen, int(max_queries), int(max_docs),
-                    split.strip() or "test", key=write,
+                    Path(dataset_dir.strip()),
+                    chosen,
+                    int(max_queries),
+                    int(max_docs),
+                    split.strip() or "test",
+                    key=write,
                 )
-            )  # fmt: skip
+            )
         if out is not None:
             st.success(f"Report written to {escape_markdown(str(out))}")
             loaded = attempt(lambda: service.reports.load(out))

@@ -43,10 +43,19 @@ def render_stats(overview: IndexOverview) -> None:
     if not listed:
         st.caption("Listing the sources of a large index in the background: reload soon.")
     st.dataframe(
-        [{"encoder": c.encoder, "collection": c.collection, "chunks": c.chunks,
-          "files": c.files, "disk": format_bytes(c.disk_bytes)} for c in overview.collections],
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+        [
+            {
+                "encoder": c.encoder,
+                "collection": c.collection,
+                "chunks": c.chunks,
+                "files": c.files,
+                "disk": format_bytes(c.disk_bytes),
+            }
+            for c in overview.collections
+        ],
+        hide_index=True,
+        width="stretch",
+    )
     show = source_format(service)
     with st.expander(f"Sources ({len(overview.sources)})"):
         if show.roots:
@@ -54,8 +63,9 @@ def render_stats(overview: IndexOverview) -> None:
             st.caption(f"Paths relative to {folders} (uploads: under the data folder).")
         st.dataframe(
             [{"source": show(s), **counts} for s, counts in overview.sources.items()],
-            hide_index=True, width="stretch",
-        )  # fmt: skip
+            hide_index=True,
+            width="stretch",
+        )
 
 
 def render_upload(report: UploadReport) -> None:
@@ -67,10 +77,19 @@ def render_upload(report: UploadReport) -> None:
     )
     (st.success if not (rejected or failed) else st.warning)(message)
     st.dataframe(
-        [{"file": o.name, "status": o.status, "chunks": o.chunks,
-          "encoders": ", ".join(o.encoders), "reason": o.reason} for o in report.outcomes],
-        hide_index=True, width="stretch",
-    )  # fmt: skip
+        [
+            {
+                "file": o.name,
+                "status": o.status,
+                "chunks": o.chunks,
+                "encoders": ", ".join(o.encoders),
+                "reason": o.reason,
+            }
+            for o in report.outcomes
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 
 
 def index_with_progress(

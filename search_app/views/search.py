@@ -40,10 +40,11 @@ with st.form("search"):
     missing_encoders_note(service, left)
     top_k = middle.slider("Top k", min_value=1, max_value=50, value=10)
     highlight = right.checkbox(
-        "Highlight matches", value=True,
+        "Highlight matches",
+        value=True,
         help="The sentences closest in meaning in bold; in keyword and hybrid mode the "
         "words matching the query's terms are marked too.",
-    )  # fmt: skip
+    )
     mode = mode_select(modes, service.settings.search_mode, key="search")
     default_mode_caption(service)
     fusion = fusion_inputs(modes, key="search")

@@ -186,8 +186,14 @@ def test_benchmark_core_on_tiny_data(tmp_path: Path, bench) -> None:
     same = paired_student(tmp_path / "same", teacher)
     worse = paired_student(tmp_path / "worse", teacher, vocab=["cat", "dog", "mat", "park"])
     dataset = load_beir(write_beir(tmp_path / "tiny"), name="tiny")
-    points = bench.measure_set("tiny", dataset, teacher, {"same": same, "worse": worse},
-                               InMemoryStore(), {"max_queries": 6})  # fmt: skip
+    points = bench.measure_set(
+        "tiny",
+        dataset,
+        teacher,
+        {"same": same, "worse": worse},
+        InMemoryStore(),
+        {"max_queries": 6},
+    )
     by_key = {(p.checkpoint, p.system): p for p in points}
     assert set(by_key) == {(c, s) for c in ("same", "worse") for s in bench.KINDS}
     perfect = by_key["same", STUDENT]

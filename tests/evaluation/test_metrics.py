@@ -89,8 +89,10 @@ def test_exact_run_ranks_by_inner_product_and_cuts_at_top_k() -> None:
     docs = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]])  # (3 docs, 2)
     queries = np.array([[1.0, 0.0], [0.0, 1.0]])  # (2 queries, 2)
     run = exact_run(["a", "b", "c"], docs, ["q1", "q2"], queries, top_k=2)
-    assert run == {"q1": {"a": 1.0, "b": pytest.approx(0.6)},
-                   "q2": {"c": 1.0, "b": pytest.approx(0.8)}}  # fmt: skip
+    assert run == {
+        "q1": {"a": 1.0, "b": pytest.approx(0.6)},
+        "q2": {"c": 1.0, "b": pytest.approx(0.8)},
+    }
     assert ranking(run["q2"]) == ["c", "b"]
     scores = evaluate_run({"q1": {"b": 1}, "q2": {"c": 1}}, run, ["ndcg@10"]).per_query
     assert scores["q1"]["ndcg@10"] == pytest.approx(1 / math.log2(3))

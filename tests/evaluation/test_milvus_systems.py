@@ -49,14 +49,24 @@ def teacher() -> KeywordEncoder:
 
 
 def test_milvus_systems_through_milvus_lite(dataset, lite, tmp_path: Path) -> None:
-    config = EvalConfig(encoders=("teacher",), bm25=True, hybrid=True, milvus_bm25=True,
-                        milvus_hybrid=(RRF60, WEIGHTED), resamples=100)  # fmt: skip
+    config = EvalConfig(
+        encoders=("teacher",),
+        bm25=True,
+        hybrid=True,
+        milvus_bm25=True,
+        milvus_hybrid=(RRF60, WEIGHTED),
+        resamples=100,
+    )
     encoder = teacher()
     report = run_evaluation(dataset, config, lambda _name: encoder, lite)
     assert list(report.systems) == [
-        "teacher", "bm25", "milvus-bm25", "teacher+bm25", "teacher+milvus-rrf60",
+        "teacher",
+        "bm25",
+        "milvus-bm25",
+        "teacher+bm25",
+        "teacher+milvus-rrf60",
         "teacher+milvus-weighted0.5",
-    ]  # fmt: skip
+    ]
     milvus, bm25s = report.systems["milvus-bm25"], report.systems["bm25"]
     assert milvus.kind == "bm25" and milvus.rankings == BM25_RANKINGS == bm25s.rankings
     assert milvus.metrics["ndcg@10"] == pytest.approx(bm25s.metrics["ndcg@10"])
@@ -64,8 +74,10 @@ def test_milvus_systems_through_milvus_lite(dataset, lite, tmp_path: Path) -> No
     eff = milvus.efficiency
     assert eff["collection"] == collection and eff["index_shared_with"] == "teacher"
     assert eff["engine"] == "milvus" and eff["query_encode_p50_ms"] == 0.0  # nothing encoded
-    for name, setting in (("teacher+milvus-rrf60", {"rrf_k": 60}),
-                          ("teacher+milvus-weighted0.5", {"dense_weight": 0.5})):  # fmt: skip
+    for name, setting in (
+        ("teacher+milvus-rrf60", {"rrf_k": 60}),
+        ("teacher+milvus-weighted0.5", {"dense_weight": 0.5}),
+    ):
         system = report.systems[name]
         assert system.kind == "hybrid" and system.efficiency["collection"] == collection
         assert setting.items() <= system.efficiency.items()
@@ -99,8 +111,9 @@ def test_an_old_collection_is_rebuilt_when_milvus_search_needs_full_text(
     encoder = teacher()
     dense_only = EvalConfig(encoders=("teacher",), fidelity_docs=0)
     collection = eval_collection(dataset, "teacher", dense_only)
-    create_old_collection(lite._client, collection, CollectionInfo(
-        encoder.name, encoder.dim, encoder.fingerprint))  # fmt: skip
+    create_old_collection(
+        lite._client, collection, CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
+    )
     lite.upsert(collection, dataset.chunks(), encoder.encode_documents(dataset.documents))
     assert lite.has_full_text(collection) is False
 
@@ -128,15 +141,27 @@ def test_an_old_collection_is_rebuilt_when_milvus_search_needs_full_text(
 
 def test_milvus_systems_per_dense_system_and_paired(dataset, tmp_path: Path) -> None:
     """milvus-bm25 runs once, on the first system's collection; hybrids per system."""
-    fakes = {"teacher": teacher(), "student": KeywordEncoder(
-        [TINY_VOCAB[1], TINY_VOCAB[0], *TINY_VOCAB[2:]], "student")}  # fmt: skip
+    fakes = {
+        "teacher": teacher(),
+        "student": KeywordEncoder([TINY_VOCAB[1], TINY_VOCAB[0], *TINY_VOCAB[2:]], "student"),
+    }
     fakes["student"].model_dir = write_distill_meta(tmp_path / "s", fakes["teacher"].fingerprint)
-    config = EvalConfig(encoders=("student:teacher", "teacher"), milvus_bm25=True,
-                        milvus_hybrid=(RRF60,), resamples=50, reference=PAIRED)  # fmt: skip
+    config = EvalConfig(
+        encoders=("student:teacher", "teacher"),
+        milvus_bm25=True,
+        milvus_hybrid=(RRF60,),
+        resamples=50,
+        reference=PAIRED,
+    )
     store = InMemoryStore()
     report = run_evaluation(dataset, config, fakes.__getitem__, store)
-    assert list(report.systems) == [PAIRED, "teacher", "milvus-bm25", f"{PAIRED}+milvus-rrf60",
-                                    "teacher+milvus-rrf60"]  # fmt: skip
+    assert list(report.systems) == [
+        PAIRED,
+        "teacher",
+        "milvus-bm25",
+        f"{PAIRED}+milvus-rrf60",
+        "teacher+milvus-rrf60",
+    ]
     student_collection = eval_collection(dataset, "student", config)
     assert report.systems["milvus-bm25"].efficiency["collection"] == student_collection
     assert report.systems["milvus-bm25"].rankings == BM25_RANKINGS
@@ -155,10 +180,16 @@ def result(name: str, rankings: dict[str, list[str]], ndcg: dict[str, float]) ->
 
 
 def test_bm25_agreement_by_hand() -> None:
-    milvus = result("milvus-bm25", {"q1": ["a", "b", "c"], "q2": [], "q3": ["x", "y"]},
-                    {"q1": 1.0, "q2": 0.0, "q3": 0.25})  # fmt: skip
-    bm25s = result("bm25", {"q1": ["a", "c", "d"], "q2": [], "q3": ["y", "x"]},
-                   {"q1": 0.5, "q2": 0.0, "q3": 0.75})  # fmt: skip
+    milvus = result(
+        "milvus-bm25",
+        {"q1": ["a", "b", "c"], "q2": [], "q3": ["x", "y"]},
+        {"q1": 1.0, "q2": 0.0, "q3": 0.25},
+    )
+    bm25s = result(
+        "bm25",
+        {"q1": ["a", "c", "d"], "q2": [], "q3": ["y", "x"]},
+        {"q1": 0.5, "q2": 0.0, "q3": 0.75},
+    )
     found = bm25_agreement(milvus, bm25s, k=10, p=0.9)
     rows = found["per_query"]
     # q1 shares a, c of three; q2: neither answers (full agreement); q3 the same two swapped

@@ -16,18 +16,44 @@ def hand_report() -> EvalReport:
     per_t = {"q1": {"ndcg@10": 1.0, "recall@10": 1.0}, "q2": {"ndcg@10": 0.5, "recall@10": 1.0}}
     per_s = {"q1": {"ndcg@10": 0.25, "recall@10": 0.5}, "q2": {"ndcg@10": 0.5, "recall@10": 1.0}}
     systems = {
-        "teacher": SystemResult("teacher", "dense", {"ndcg@10": 0.75, "recall@10": 1.0}, per_t,
-                                {"latency_p50_ms": 5.0, "index_bytes": 1000}),
-        "student": SystemResult("student", "dense", {"ndcg@10": 0.375, "recall@10": 0.75}, per_s,
-                                {"latency_p50_ms": 2.0, "index_bytes": None,
-                                 "nested": {"left": "out"}}, {"q1": ["d1"]}),
-    }  # fmt: skip
-    fidelity = {"student": {"reference": "teacher", "overlap@10": 0.5, "rbo": 0.4, "rbo_p": 0.9,
-                            "embedding_cosine": 0.9, "embedding_docs": 2,
-                            "per_query": {"q1": {"overlap@10": 0.2, "rbo": 0.1}}}}  # fmt: skip
+        "teacher": SystemResult(
+            "teacher",
+            "dense",
+            {"ndcg@10": 0.75, "recall@10": 1.0},
+            per_t,
+            {"latency_p50_ms": 5.0, "index_bytes": 1000},
+        ),
+        "student": SystemResult(
+            "student",
+            "dense",
+            {"ndcg@10": 0.375, "recall@10": 0.75},
+            per_s,
+            {"latency_p50_ms": 2.0, "index_bytes": None, "nested": {"left": "out"}},
+            {"q1": ["d1"]},
+        ),
+    }
+    fidelity = {
+        "student": {
+            "reference": "teacher",
+            "overlap@10": 0.5,
+            "rbo": 0.4,
+            "rbo_p": 0.9,
+            "embedding_cosine": 0.9,
+            "embedding_docs": 2,
+            "per_query": {"q1": {"overlap@10": 0.2, "rbo": 0.1}},
+        }
+    }
     test = PairedTest("teacher", "student", "ndcg@10", 2, 0.75, 0.375, 0.375, 0.5, None, 100)
-    return EvalReport("tiny", "test", "2025-01-01T00:00:00+00:00", {"top_k": 100}, systems,
-                      fidelity, [test], wall_seconds=1.5)  # fmt: skip
+    return EvalReport(
+        "tiny",
+        "test",
+        "2025-01-01T00:00:00+00:00",
+        {"top_k": 100},
+        systems,
+        fidelity,
+        [test],
+        wall_seconds=1.5,
+    )
 
 
 def write_json(folder: Path, data: object) -> Path:
@@ -71,18 +97,41 @@ def test_drill_down_rows(tmp_path: Path) -> None:
 def test_old_report_json_loads_unchanged(tmp_path: Path) -> None:
     """A ``report.json`` as every earlier version wrote it (same schema on disk)."""
     old = {
-        "dataset": "scifact", "split": "test", "created": "2024-06-01T10:00:00+00:00",
-        "wall_seconds": 12.5, "config": {"encoders": ["teacher"], "top_k": 100},
-        "systems": {"teacher": {"kind": "dense", "metrics": {"ndcg@10": 0.6451},
-                                "per_query": {"1": {"ndcg@10": 1.0}},
-                                "efficiency": {"latency_p50_ms": 9.1, "index_bytes": None}},
-                    "bm25": {"kind": "bm25", "metrics": {"ndcg@10": 0.6874},
-                             "per_query": {"1": {"ndcg@10": 0.5}}, "efficiency": {}}},
+        "dataset": "scifact",
+        "split": "test",
+        "created": "2024-06-01T10:00:00+00:00",
+        "wall_seconds": 12.5,
+        "config": {"encoders": ["teacher"], "top_k": 100},
+        "systems": {
+            "teacher": {
+                "kind": "dense",
+                "metrics": {"ndcg@10": 0.6451},
+                "per_query": {"1": {"ndcg@10": 1.0}},
+                "efficiency": {"latency_p50_ms": 9.1, "index_bytes": None},
+            },
+            "bm25": {
+                "kind": "bm25",
+                "metrics": {"ndcg@10": 0.6874},
+                "per_query": {"1": {"ndcg@10": 0.5}},
+                "efficiency": {},
+            },
+        },
         "fidelity": {},
-        "significance": [{"a": "teacher", "b": "bm25", "metric": "ndcg@10", "n": 1,
-                          "mean_a": 1.0, "mean_b": 0.5, "diff": 0.5, "p_value": 1.0,
-                          "t_test_p": None, "resamples": 10}],
-    }  # fmt: skip
+        "significance": [
+            {
+                "a": "teacher",
+                "b": "bm25",
+                "metric": "ndcg@10",
+                "n": 1,
+                "mean_a": 1.0,
+                "mean_b": 0.5,
+                "diff": 0.5,
+                "p_value": 1.0,
+                "t_test_p": None,
+                "resamples": 10,
+            }
+        ],
+    }
     report = EvalReport.load(write_json(tmp_path / "old", old))
     assert report.problems == []
     assert report.to_dict() == old
@@ -117,12 +166,15 @@ def test_missing_and_odd_keys_become_problems(tmp_path: Path) -> None:
     assert report.systems["teacher"].per_query == {"q1": {}, "q2": {}}
     assert report.fidelity == {} and report.significance == [] and report.config == {}
     assert report.wall_seconds == 0.0 and report.plots == []
-    assert report.metric_rows() == [{"system": "student", "mrr@10": 50.0},
-                                    {"system": "teacher", "mrr@10": None}]  # fmt: skip
+    assert report.metric_rows() == [
+        {"system": "student", "mrr@10": 50.0},
+        {"system": "teacher", "mrr@10": None},
+    ]
     deltas = report.per_query("student", "teacher", "ndcg@10")  # rows without the metric
     assert [(d.query_id, d.system, d.reference, d.diff) for d in deltas] == [
-        ("q1", None, None, None), ("q2", None, None, None),
-    ]  # fmt: skip
+        ("q1", None, None, None),
+        ("q2", None, None, None),
+    ]
 
 
 def test_empty_object_loads_with_problems(tmp_path: Path) -> None:
@@ -166,8 +218,11 @@ def test_other_files_and_oversized_reports_raise(tmp_path: Path, monkeypatch) ->
 
 def test_markdown_of_a_loaded_partial_report(tmp_path: Path) -> None:
     """A loaded report writes again even with gaps (no reference, no numbers)."""
-    data = {"dataset": "d", "systems": {"s": {"metrics": {}, "per_query": {}}},
-            "fidelity": {"s": {"rbo": "odd"}}}  # fmt: skip
+    data = {
+        "dataset": "d",
+        "systems": {"s": {"metrics": {}, "per_query": {}}},
+        "fidelity": {"s": {"rbo": "odd"}},
+    }
     report = EvalReport.load(write_json(tmp_path / "gappy", data))
     report.save(tmp_path / "again")
     table = (tmp_path / "again" / "report.md").read_text()

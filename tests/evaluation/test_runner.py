@@ -67,8 +67,10 @@ def dataset(tmp_path: Path):
 def encoders() -> dict[str, KeywordEncoder]:
     # the "student" permutes the vocabulary: same rankings, different vectors
     permuted = [TINY_VOCAB[1], TINY_VOCAB[0], *TINY_VOCAB[2:]]
-    return {"teacher": KeywordEncoder(TINY_VOCAB, "teacher"),
-            "student": KeywordEncoder(permuted, "student")}  # fmt: skip
+    return {
+        "teacher": KeywordEncoder(TINY_VOCAB, "teacher"),
+        "student": KeywordEncoder(permuted, "student"),
+    }
 
 
 def test_full_run_pins_every_metric(dataset) -> None:
@@ -173,8 +175,9 @@ def paired_encoders(folder: Path) -> dict[str, KeywordEncoder]:
 
 def test_teacher_query_system_pins_its_figures(dataset, tmp_path: Path) -> None:
     fakes, built = paired_encoders(tmp_path / "student"), []
-    config = EvalConfig(encoders=("teacher", "student", "student:teacher"), bm25=True,
-                        hybrid=True, resamples=200)  # fmt: skip
+    config = EvalConfig(
+        encoders=("teacher", "student", "student:teacher"), bm25=True, hybrid=True, resamples=200
+    )
     store = InMemoryStore()
     report = run_evaluation(dataset, config, lambda n: built.append(n) or fakes[n], store)
     assert sorted(built) == ["student", "teacher"]  # each encoder built once
@@ -182,9 +185,11 @@ def test_teacher_query_system_pins_its_figures(dataset, tmp_path: Path) -> None:
     assert f"{PAIRED}+bm25" in report.systems
     paired = report.systems[PAIRED]
     assert paired.kind == "dense"
-    assert paired.rankings == {"q1": ["d3", "d2", "d1", "d4", "d5"],
-                               "q2": ["d1", "d2", "d3", "d4", "d5"],
-                               "q3": ["d5", "d1", "d2", "d3", "d4"]}  # fmt: skip
+    assert paired.rankings == {
+        "q1": ["d3", "d2", "d1", "d4", "d5"],
+        "q2": ["d1", "d2", "d3", "d4", "d5"],
+        "q3": ["d5", "d1", "d2", "d3", "d4"],
+    }
     assert paired.per_query["q2"]["ndcg@10"] == pytest.approx(
         (1 / math.log2(3) + 1 / 2) / (1 + 1 / math.log2(3))
     )

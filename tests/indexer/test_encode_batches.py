@@ -114,8 +114,13 @@ def test_the_rerun_after_a_crash_encodes_nothing_encoded_before(tiny, tmp_path):
     assert not set(rerun.seen) & set(crashed.seen)
     assert report.vectors_from_cache == 24
     fresh = Counting(tiny)  # without the cache, everything is encoded again
-    index_files([doc], [fresh], InMemoryStore(), "docs", IndexOptions(
-        chunking=options.chunking, workers=0, batch_chunks=8))  # fmt: skip
+    index_files(
+        [doc],
+        [fresh],
+        InMemoryStore(),
+        "docs",
+        IndexOptions(chunking=options.chunking, workers=0, batch_chunks=8),
+    )
     assert sorted(fresh.seen) == sorted(crashed.seen + rerun.seen)
 
 

@@ -51,8 +51,9 @@ def test_one_sentence_repeated_for_megabytes_is_encoded_a_few_times(tmp_path):
     encoder, store = Slow(), InMemoryStore()
     progress: list[tuple[str, int, int]] = []
     options = IndexOptions(workers=0, batch_chunks=256)
-    report = index_files([big], [encoder], store, "docs", options,
-                         on_encode=lambda *p: progress.append(p))  # fmt: skip
+    report = index_files(
+        [big], [encoder], store, "docs", options, on_encode=lambda *p: progress.append(p)
+    )
     chunks = report.files[0].chunks
     assert report.ok and report.files[0].status == "indexed" and chunks > 3000
     assert store.count(C) == chunks
@@ -64,8 +65,9 @@ def test_progress_inside_a_large_file_counts_its_chunks(tmp_path):
     big = _distinct(tmp_path / "log.txt", 400)
     progress: list[tuple[str, int, int]] = []
     options = IndexOptions(chunking=SMALL, workers=0, batch_chunks=50)
-    report = index_files([big], [Slow()], InMemoryStore(), "docs", options,
-                         on_encode=lambda *p: progress.append(p))  # fmt: skip
+    report = index_files(
+        [big], [Slow()], InMemoryStore(), "docs", options, on_encode=lambda *p: progress.append(p)
+    )
     total = report.files[0].chunks
     assert total >= 150
     assert [p[0] for p in progress] == [display_name(big)] * len(progress)
@@ -91,8 +93,9 @@ def test_a_file_cut_into_too_many_chunks_fails_alone_and_keeps_its_chunks(tmp_pa
 def test_a_file_over_its_budget_fails_alone_and_the_rerun_goes_on_from_the_cache(tmp_path):
     log, other = _distinct(tmp_path / "log.txt", 4), _distinct(tmp_path / "other.txt", 3)
     store, cache = InMemoryStore(), tmp_path / "cache.sqlite"
-    options = IndexOptions(chunking=SMALL, workers=0, batch_chunks=20, file_budget_s=0.4,
-                           embedding_cache=cache)  # fmt: skip
+    options = IndexOptions(
+        chunking=SMALL, workers=0, batch_chunks=20, file_budget_s=0.4, embedding_cache=cache
+    )
     index_files([log], [Slow()], store, "docs", options)
     before = store.ids(C)
     _distinct(log, 300)
@@ -110,8 +113,9 @@ def test_a_file_over_its_budget_fails_alone_and_the_rerun_goes_on_from_the_cache
     assert again.seen and not first & set(again.seen)
 
 
-@pytest.mark.parametrize("bad", [{"file_budget_s": 0}, {"max_file_chunks": 0},
-                                 {"embedding_cache_mb": 0}])  # fmt: skip
+@pytest.mark.parametrize(
+    "bad", [{"file_budget_s": 0}, {"max_file_chunks": 0}, {"embedding_cache_mb": 0}]
+)
 def test_budget_options_validate(bad):
     with pytest.raises(ValueError):
         IndexOptions(**bad)

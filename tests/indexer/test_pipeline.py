@@ -117,9 +117,16 @@ def test_repeated_chunk_texts_are_encoded_once(tmp_path):
     assert np.array_equal(vectors, KeywordEncoder(["river", "hill"]).encode_documents(texts))
     (tmp_path / "same.txt").write_text("\n\n".join(["The river bends here."] * 400))
     encoder.seen.clear()
-    report = index_files([tmp_path / "same.txt"], [encoder], InMemoryStore(), "d",
-                         IndexOptions(workers=0, chunking=ChunkingConfig(max_characters=60,
-                                                                         new_after_n_chars=50,
-                                                                         combine_text_under_n_chars=0,
-                                                                         overlap=0)))  # fmt: skip
+    report = index_files(
+        [tmp_path / "same.txt"],
+        [encoder],
+        InMemoryStore(),
+        "d",
+        IndexOptions(
+            workers=0,
+            chunking=ChunkingConfig(
+                max_characters=60, new_after_n_chars=50, combine_text_under_n_chars=0, overlap=0
+            ),
+        ),
+    )
     assert report.files[0].chunks > 50 and len(encoder.seen) < 5

@@ -128,8 +128,15 @@ def test_a_killed_encoding_worker_then_a_rerun_converges(
 
     settings = _settings("crash", served.location)
     try:  # Ray Data restarts the actor and retries, or gives up: the rerun must mend both
-        index_files_ray(walk.files, [encoder], served, served.location, settings,
-                        SMALL_CHUNKS, on_file=kill_once)  # fmt: skip
+        index_files_ray(
+            walk.files,
+            [encoder],
+            served,
+            served.location,
+            settings,
+            SMALL_CHUNKS,
+            on_file=kill_once,
+        )
     except Exception as exc:
         print(f"the killed run failed: {type(exc).__name__}")
     assert killed, "the run ended before any file was indexed"
@@ -180,8 +187,19 @@ def test_the_cli_indexes_a_lite_file_on_ray_and_exits_like_the_local_engine(
     docs = write_corpus(tmp_path / "docs", files=4)
     (docs / "junk.pdf").write_bytes(b"\x00\xff" * 64)
     db = tmp_path / "cli.db"
-    args = ["index", str(docs), "--engine", "ray", "--encoder", str(model), "--milvus-uri",
-            str(db), "--report", str(tmp_path / "report.json"), "--no-embedding-cache"]  # fmt: skip
+    args = [
+        "index",
+        str(docs),
+        "--engine",
+        "ray",
+        "--encoder",
+        str(model),
+        "--milvus-uri",
+        str(db),
+        "--report",
+        str(tmp_path / "report.json"),
+        "--no-embedding-cache",
+    ]
     assert main(args) == 3  # junk.pdf failed, the others indexed
     store = MilvusStore(str(db))  # the served file was let go
     try:
@@ -225,9 +243,14 @@ def test_milvus_gone_after_start_fails_every_file_and_sets_the_error(
     docs = write_corpus(tmp_path / "docs", files=3)
     walk = walk_files([docs])
     try:
-        report = index_files_ray(walk.files, [encoder], _StoreThatKillsMilvus(store, server),
-                                 store.location, _settings("gone", store.location),
-                                 SMALL_CHUNKS)  # fmt: skip
+        report = index_files_ray(
+            walk.files,
+            [encoder],
+            _StoreThatKillsMilvus(store, server),
+            store.location,
+            _settings("gone", store.location),
+            SMALL_CHUNKS,
+        )
     finally:
         stop_process(server)
     assert report.error

@@ -41,21 +41,27 @@ Once you've written your filter, register it with your ``Library`` instance::
 @pytest.mark.parametrize(
     ("role", "body", "shown"),
     [
-        ("ref", "custom template filters <howto-writing-custom-template-filters>",
-         "custom template filters"),
+        (
+            "ref",
+            "custom template filters <howto-writing-custom-template-filters>",
+            "custom template filters",
+        ),
         ("class", "~django.template.Library", "Library"),
         ("meth", "~django.db.models.Model.save()", "save()"),
         ("class", "django.template.Library", "django.template.Library"),
         ("setting", "INSTALLED_APPS", "INSTALLED_APPS"),
         ("ttag", "{% load %}<load>", "{% load %}"),
-        ("doc", "built-in\ntags and filters </ref/templates/builtins>",
-         "built-in tags and filters"),
+        (
+            "doc",
+            "built-in\ntags and filters </ref/templates/builtins>",
+            "built-in tags and filters",
+        ),
         ("doc", "/ref/checks", "checks"),
         ("ref", "filters-auto-escaping", "filters auto escaping"),
         ("rfc", "2616", "RFC 2616"),
         ("py:func", "!len", "len"),
     ],
-)  # fmt: skip
+)
 def test_role_text_is_what_sphinx_shows(role, body, shown):
     assert role_text(role, body) == shown
 

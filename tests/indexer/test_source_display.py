@@ -8,8 +8,11 @@ DJANGO = "/data/demo/django-docs"
 
 
 def test_root_is_the_folder_indexed_and_sources_show_below_it():
-    sources = [f"{DJANGO}/howto/custom-template-tags.txt", f"{DJANGO}/ref/templates/language.txt",
-               f"{DJANGO}/index.txt"]  # fmt: skip
+    sources = [
+        f"{DJANGO}/howto/custom-template-tags.txt",
+        f"{DJANGO}/ref/templates/language.txt",
+        f"{DJANGO}/index.txt",
+    ]
     root = source_root(sources)
     assert root == DJANGO
     shown = [shown_source(s, root) for s in sources]

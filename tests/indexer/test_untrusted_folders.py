@@ -53,8 +53,14 @@ def test_follow_links_opts_in_and_still_reads_each_file_once(tmp_path):
     reasons = {s.path.name: s.reason for s in walk.skipped}
     assert "read once" in reasons["key.txt"]  # the key reached through two links
     store = InMemoryStore()
-    report = index_files(walk.files, [KeywordEncoder(["key"])], store, "d",
-                         IndexOptions(workers=0), skipped=walk.skipped)  # fmt: skip
+    report = index_files(
+        walk.files,
+        [KeywordEncoder(["key"])],
+        store,
+        "d",
+        IndexOptions(workers=0),
+        skipped=walk.skipped,
+    )
     assert report.count("indexed") == 2 and report.count("skipped") == 3
 
 
@@ -98,8 +104,9 @@ def test_a_fifo_named_directly_fails_alone_without_hanging(tmp_path):
     good.write_text("The river is calm.\n")
     with pytest.raises(Rejected, match="not a regular file"):
         detect(fifo)
-    report = index_files([fifo, good], [KeywordEncoder(["river"])], InMemoryStore(), "d",
-                         IndexOptions(workers=0))  # fmt: skip
+    report = index_files(
+        [fifo, good], [KeywordEncoder(["river"])], InMemoryStore(), "d", IndexOptions(workers=0)
+    )
     assert [f.status for f in report.files] == ["failed", "indexed"]
 
 
@@ -108,8 +115,9 @@ def test_a_file_deleted_after_listing_fails_alone(tmp_path):
         (tmp_path / name).write_text("The river is calm.\n")
     files = walk_files([tmp_path]).files
     (tmp_path / "a.txt").unlink()
-    report = index_files(files, [KeywordEncoder(["river"])], InMemoryStore(), "d",
-                         IndexOptions(workers=0))  # fmt: skip
+    report = index_files(
+        files, [KeywordEncoder(["river"])], InMemoryStore(), "d", IndexOptions(workers=0)
+    )
     assert [f.status for f in report.files] == ["failed", "indexed"]
     assert "No such file" in report.files[0].reason
 
@@ -146,8 +154,12 @@ def test_a_permission_denied_file_fails_alone_with_its_reason(tmp_path):
     (tmp_path / "locked.txt").chmod(0)
     done = subprocess.run(
         [*without_read_override(), sys.executable, "-c", INDEX_AND_REPORT, str(tmp_path)],
-        capture_output=True, text=True, cwd=REPO, timeout=120, check=True,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        check=True,
+    )
     results = json.loads(done.stdout.strip().splitlines()[-1])
     assert [r[:2] for r in results] == [["locked.txt", "failed"], ["open.txt", "indexed"]]
     assert "Permission denied" in results[0][2]
@@ -160,8 +172,13 @@ def test_a_path_too_long_to_store_fails_alone(tmp_path):
     deep.mkdir(parents=True)
     (deep / "x.txt").write_text("The river is calm.\n")
     (tmp_path / "ok.txt").write_text("The river is calm.\n")
-    report = index_files([deep / "x.txt", tmp_path / "ok.txt"], [KeywordEncoder(["river"])],
-                         InMemoryStore(), "d", IndexOptions(workers=0))  # fmt: skip
+    report = index_files(
+        [deep / "x.txt", tmp_path / "ok.txt"],
+        [KeywordEncoder(["river"])],
+        InMemoryStore(),
+        "d",
+        IndexOptions(workers=0),
+    )
     assert [f.status for f in report.files] == ["failed", "indexed"]
     assert "longer than" in report.files[0].reason
 

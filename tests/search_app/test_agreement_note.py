@@ -55,11 +55,17 @@ def test_the_service_rebuilds_the_verdict_from_the_figures(tmp_path: Path) -> No
 
 @pytest.mark.parametrize(
     "block",
-    [None, {"systems": {}}, estimate_block(n_queries="many"),
-     {**estimate_block(), "systems": {"student": {"overlap_at_10": 7, "rbo": 0,
-                                                  "self_hit_at_10": 0}}}],
+    [
+        None,
+        {"systems": {}},
+        estimate_block(n_queries="many"),
+        {
+            **estimate_block(),
+            "systems": {"student": {"overlap_at_10": 7, "rbo": 0, "self_hit_at_10": 0}},
+        },
+    ],
     ids=["none", "no-counts", "bad-count", "out-of-range"],
-)  # fmt: skip
+)
 def test_missing_or_malformed_estimates_show_nothing(tmp_path: Path, block) -> None:
     assert make_service(tmp_path, block).agreement("student") is None
 

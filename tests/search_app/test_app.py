@@ -40,8 +40,9 @@ def built(tmp_path_factory, teacher, student) -> dict[str, Path]:
 def app_env(monkeypatch, tmp_path, teacher, student):
     """Settings into ``tmp_path``; the registry hands out the already loaded encoders."""
     data = tmp_path / "data"
-    point_app_at(monkeypatch, data, student.model_dir.parent,
-                 {"teacher": teacher, "student": student})  # fmt: skip
+    point_app_at(
+        monkeypatch, data, student.model_dir.parent, {"teacher": teacher, "student": student}
+    )
     yield data
     get_service.clear()  # closes the store (on_release), which frees the Lite file
 
@@ -139,13 +140,26 @@ def write_report(folder: Path) -> None:
     per_t = {"q1": {"ndcg@10": 1.0, "recall@10": 1.0}, "q2": {"ndcg@10": 0.5, "recall@10": 1.0}}
     per_s = {"q1": {"ndcg@10": 0.25, "recall@10": 0.5}, "q2": {"ndcg@10": 0.5, "recall@10": 1.0}}
     systems = {
-        name: SystemResult(name, "dense", {"ndcg@10": sum(v["ndcg@10"] for v in per.values()) / 2},
-                           per, {"latency_p50_ms": 5.0, "index_bytes": 1000})
+        name: SystemResult(
+            name,
+            "dense",
+            {"ndcg@10": sum(v["ndcg@10"] for v in per.values()) / 2},
+            per,
+            {"latency_p50_ms": 5.0, "index_bytes": 1000},
+        )
         for name, per in (("teacher", per_t), ("student", per_s))
-    }  # fmt: skip
-    fidelity = {"student": {"reference": "teacher", "overlap@10": 0.5, "rbo": 0.4, "rbo_p": 0.9,
-                            "embedding_cosine": 0.9, "embedding_docs": 2,
-                            "per_query": {"q1": {"overlap@10": 0.2, "rbo": 0.1}}}}  # fmt: skip
+    }
+    fidelity = {
+        "student": {
+            "reference": "teacher",
+            "overlap@10": 0.5,
+            "rbo": 0.4,
+            "rbo_p": 0.9,
+            "embedding_cosine": 0.9,
+            "embedding_docs": 2,
+            "per_query": {"q1": {"overlap@10": 0.2, "rbo": 0.1}},
+        }
+    }
     report = EvalReport("tiny", "test", "2025-01-01T00:00:00+00:00", {}, systems, fidelity)
     report.save(folder)
 
@@ -222,9 +236,11 @@ def test_index_page_uploads_shows_stats_and_deletes(app_env, built, monkeypatch)
     next(t for t in app.text_input if t.label == "Write key").input(key)
     app.run()
     app.file_uploader[0].set_value(
-        [("../../notes.md", b"# Notes\n\nUploaded notes about caching.\n", "text/markdown"),
-         ("fake.pdf", b"plain text pretending", "application/pdf")]
-    )  # fmt: skip
+        [
+            ("../../notes.md", b"# Notes\n\nUploaded notes about caching.\n", "text/markdown"),
+            ("fake.pdf", b"plain text pretending", "application/pdf"),
+        ]
+    )
     app.button[0].click()
     app.run(timeout=300)
     assert not app.exception, app.exception

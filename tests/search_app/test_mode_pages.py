@@ -32,8 +32,12 @@ def pages(monkeypatch, tmp_path: Path):
     """Point the app at an in-memory index; returns a function that installs a store."""
     monkeypatch.setenv("DISTILSEARCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("DISTILSEARCH_MODELS_DIR", str(tmp_path / "models"))
-    for name in ("MILVUS_URI", "DISTILSEARCH_LLM_URL", "DISTILSEARCH_ENCODER",
-                 "DISTILSEARCH_SEARCH_MODE"):  # fmt: skip
+    for name in (
+        "MILVUS_URI",
+        "DISTILSEARCH_LLM_URL",
+        "DISTILSEARCH_ENCODER",
+        "DISTILSEARCH_SEARCH_MODE",
+    ):
         monkeypatch.delenv(name, raising=False)
     teacher = KeywordEncoder(["cat", "dog", "fish"], name="teacher")
     monkeypatch.setattr(

@@ -64,8 +64,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers["Content-Length"])
         body = json.loads(self.rfile.read(length))
-        type(self).seen.append({"path": self.path, "auth": self.headers.get("Authorization"),
-                                "body": body})  # fmt: skip
+        type(self).seen.append(
+            {"path": self.path, "auth": self.headers.get("Authorization"), "body": body}
+        )
         status, payload = type(self).reply
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -109,9 +110,12 @@ def test_llm_client_sends_a_grounded_prompt_and_reads_citations(endpoint):
 
 @pytest.mark.parametrize(
     ("reply", "message"),
-    [((500, b"overloaded"), "HTTP 500"), ((200, b"not json"), "no chat completion"),
-     ((200, b'{"choices": [{"message": {"content": " "}}]}'), "empty answer")],
-)  # fmt: skip
+    [
+        ((500, b"overloaded"), "HTTP 500"),
+        ((200, b"not json"), "no chat completion"),
+        ((200, b'{"choices": [{"message": {"content": " "}}]}'), "empty answer"),
+    ],
+)
 def test_llm_client_failures_raise_generation_error(endpoint, reply, message):
     url, handler = endpoint
     handler.reply = reply

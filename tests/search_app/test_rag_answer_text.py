@@ -20,29 +20,32 @@ from tests.support.fakes import KeywordEncoder
 
 #: Raw reST as old collections hold it (before the indexer cleaned markup).
 RAW_REST = Hit(
-    "1", 0.9,
+    "1",
+    0.9,
     "Template language\n=================\n\n"
     "Django's template language is designed to feel comfortable to HTML designers. "
     "See :ref:`the template language docs <templates>` for every template tag.\n\n"
     "The template language::\n\n    {% if user %}Hello{% endif %}\n\n"
     "A template tag such as ``{% url %}`` is written in the template language.",
     "docs/topics/templates.txt",
-)  # fmt: skip
+)
 PLAIN = Hit("2", 0.8, "Templates are text files. Every template language tag is cached.", "b.txt")
 
 
 @pytest.mark.parametrize(
     ("raw", "clean"),
     [
-        (":ref:`the documentation on ModelAdmin <model-admin>` explains it.",
-         "the documentation on ModelAdmin explains it."),
+        (
+            ":ref:`the documentation on ModelAdmin <model-admin>` explains it.",
+            "the documentation on ModelAdmin explains it.",
+        ),
         ("Set :setting:`SESSION_COOKIE_DOMAIN` to match.", "Set `SESSION_COOKIE_DOMAIN` to match."),
         ("Call ``python manage.py shell`` now.", "Call `python manage.py shell` now."),
         ("This is **very** *important* here.", "This is very important here."),
         ("* Bullet items are lists.", "Bullet items are lists."),
         ("#) Numbered items are lists too.", "Numbered items are lists too."),
     ],
-)  # fmt: skip
+)
 def test_clean_sentence_turns_markup_into_plain_text(raw, clean):
     assert clean_sentence(raw) == clean
 
@@ -63,7 +66,7 @@ def test_clean_sentence_turns_markup_into_plain_text(raw, clean):
         ("Height of the image in pixels.", "no verb"),
         ("New in version 3.8 of Python.", "no verb"),
     ],
-)  # fmt: skip
+)
 def test_rejection_names_the_broken_rule(sentence, why):
     assert rejection(sentence) == why
     assert answer_sentence(sentence) is None
@@ -107,8 +110,11 @@ def test_extractive_answer_from_raw_rest_has_no_dangling_markup():
 
 
 def test_grouping_and_text_keep_each_claim_cited():
-    points = [AnswerPoint("A one is here.", (2,)), AnswerPoint("B one is here.", (1,)),
-              AnswerPoint("C two is here.", (2,))]  # fmt: skip
+    points = [
+        AnswerPoint("A one is here.", (2,)),
+        AnswerPoint("B one is here.", (1,)),
+        AnswerPoint("C two is here.", (2,)),
+    ]
     groups = grouped(points)
     assert [n for n, _ in groups] == [2, 1]
     assert [p.sentence for p in groups[0][1]] == ["A one is here.", "C two is here."]

@@ -71,8 +71,9 @@ def test_hybrid_search_records_its_fusion(tmp_path: Path) -> None:
     result = service.search("fish filters", "teacher", mode="hybrid", fusion=weighted)
     assert result.fusion == weighted
     assert result.mode_label == "hybrid (weighted, dense 0.7)"
-    oracle = service.store.search_hybrid("docs_teacher", vector, ["fish filters"], 10,
-                                         fusion=weighted)[0]  # fmt: skip
+    oracle = service.store.search_hybrid(
+        "docs_teacher", vector, ["fish filters"], 10, fusion=weighted
+    )[0]
     assert [h.score for h in result.hits] == pytest.approx([h.score for h in oracle])
 
 
@@ -108,8 +109,9 @@ def test_keyword_highlights_mark_matched_words_without_an_encoder(tmp_path: Path
     assert all(h.matches == () for h in dense.highlights.values())
     hybrid = service.search("fish", "teacher", mode="hybrid", highlight=True)
     top = hybrid.highlights[hybrid.hits[0].id]
-    assert top.best == frozenset({0}) and top.spans(0) == ((len("Running filters for the "),
-                                                           len(first) - 1),)  # fmt: skip
+    assert top.best == frozenset({0}) and top.spans(0) == (
+        (len("Running filters for the "), len(first) - 1),
+    )
 
 
 def test_matched_words_go_out_escaped() -> None:
@@ -121,8 +123,9 @@ def test_matched_words_go_out_escaped() -> None:
     assert ":orange-background[filters]" in marked
     outside = re.sub(r":orange-background\[filters\]", "", marked)
     assert not re.search(r"[<>*\[\]()`:$]", re.sub(r"\\.", "", outside))
-    bold = highlighted_markdown(Highlight(("a b.", "c"), (0.9, 0.1), frozenset({0}),
-                                          (((2, 3),), ())))  # fmt: skip
+    bold = highlighted_markdown(
+        Highlight(("a b.", "c"), (0.9, 0.1), frozenset({0}), (((2, 3),), ()))
+    )
     assert bold == "**a :orange-background[b]\\.** c"
 
 
@@ -147,8 +150,14 @@ def test_an_old_collection_serves_dense_only_and_says_how_to_rebuild(tmp_path: P
 
 def test_compare_one_encoder_dense_against_hybrid(tmp_path: Path) -> None:
     service, _ = make_service(tmp_path)
-    cmp = service.compare("running fish", "teacher", "teacher", top_k=2,
-                          candidate_mode="hybrid", reference_mode="dense")  # fmt: skip
+    cmp = service.compare(
+        "running fish",
+        "teacher",
+        "teacher",
+        top_k=2,
+        candidate_mode="hybrid",
+        reference_mode="dense",
+    )
     assert (cmp.candidate.label, cmp.reference.label) == (f"teacher · {HYBRID}", "teacher")
     assert cmp.verdict.startswith(f"teacher · {HYBRID} agrees on")
     assert "same document embeddings" in cmp.embedding_note
@@ -158,17 +167,31 @@ def test_compare_one_encoder_dense_against_hybrid(tmp_path: Path) -> None:
         assert row.candidate_score == pytest.approx(cosine[row.hit.id])
         assert row.reference_score == pytest.approx(cosine[row.hit.id])
     with pytest.raises(ValueError, match="two different"):
-        service.compare("fish", "teacher", "teacher", candidate_mode="hybrid",
-                        reference_mode="hybrid")  # fmt: skip
-    weighted = service.compare("fish", "teacher", "teacher", candidate_mode="keyword",
-                               reference_mode="hybrid", fusion=Fusion("weighted"))  # fmt: skip
+        service.compare(
+            "fish", "teacher", "teacher", candidate_mode="hybrid", reference_mode="hybrid"
+        )
+    weighted = service.compare(
+        "fish",
+        "teacher",
+        "teacher",
+        candidate_mode="keyword",
+        reference_mode="hybrid",
+        fusion=Fusion("weighted"),
+    )
     assert weighted.reference.mode_label == "hybrid (weighted, dense 0.5)"
 
 
 def test_compare_student_keyword_against_teacher_hybrid(tmp_path: Path) -> None:
     service, _ = make_service(tmp_path, index_student=True)
-    cmp = service.compare("fish", "student", "teacher", top_k=3, candidate_mode="keyword",
-                          reference_mode="hybrid", fusion=Fusion(rrf_k=10))  # fmt: skip
+    cmp = service.compare(
+        "fish",
+        "student",
+        "teacher",
+        top_k=3,
+        candidate_mode="keyword",
+        reference_mode="hybrid",
+        fusion=Fusion(rrf_k=10),
+    )
     assert cmp.candidate.label == "student · keyword"
     assert cmp.reference.label == "teacher · hybrid (RRF k=10)"
     assert [h.source for h in cmp.candidate.hits] == ["b.txt"]

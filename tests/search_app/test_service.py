@@ -34,9 +34,11 @@ def make_service(tmp_path: Path, docs: dict[str, str], *encoders: KeywordEncoder
         chunks = [Chunk(text=t, source=s, file_type="txt") for s, t in docs.items()]
         store.upsert(coll, chunks, enc.encode_documents([c.text for c in chunks]))
     settings = load_settings(
-        {"DISTILSEARCH_DATA_DIR": str(tmp_path / "data"),
-         "DISTILSEARCH_MODELS_DIR": str(tmp_path / "models")}
-    )  # fmt: skip
+        {
+            "DISTILSEARCH_DATA_DIR": str(tmp_path / "data"),
+            "DISTILSEARCH_MODELS_DIR": str(tmp_path / "models"),
+        }
+    )
     by_name = {e.name: e for e in encoders}
 
     def factory(name: str):
@@ -83,8 +85,10 @@ def test_highlight_marks_only_the_matching_sentences(tmp_path):
 
 def test_split_sentences_keeps_abbreviations_and_cuts_runs():
     assert split_sentences("Use e.g. this one. Then stop!  Next") == [
-        "Use e.g. this one.", "Then stop!", "Next",
-    ]  # fmt: skip
+        "Use e.g. this one.",
+        "Then stop!",
+        "Next",
+    ]
     assert [len(s) for s in split_sentences("x" * 1300)] == [600, 600, 100]
     rst = "=======\nTitle\n=======\n\n==== Joined ==== Body text here. *Stays* as is."
     assert split_sentences(rst) == ["Title", "Joined Body text here.", "*Stays* as is."]
@@ -134,8 +138,10 @@ def test_compare_rejects_same_encoder_and_notes_dimension_mismatch(tmp_path):
 
 def test_answer_is_extractive_with_citations(tmp_path):
     enc = KeywordEncoder(["cat", "dog", "fish"], name="teacher")
-    docs = {"pets.txt": "The cat sat on the mat. A dog and a cat play together.",
-            "sea.txt": "Fish swim in the deep sea."}  # fmt: skip
+    docs = {
+        "pets.txt": "The cat sat on the mat. A dog and a cat play together.",
+        "sea.txt": "Fish swim in the deep sea.",
+    }
     answer = make_service(tmp_path, docs, enc).answer("cat dog", "teacher", top_k=2)
     assert answer.generator == "extractive"
     assert answer.text == "The cat sat on the mat. [1] A dog and a cat play together. [1]"
@@ -160,8 +166,9 @@ def test_answer_falls_back_to_extractive_when_the_llm_fails(tmp_path):
 def test_overview_and_delete_source(pair):
     overview = pair.library.overview()
     assert [(c.encoder, c.chunks, c.files) for c in overview.collections] == [
-        ("student", 4, 4), ("teacher", 4, 4),
-    ]  # fmt: skip
+        ("student", 4, 4),
+        ("teacher", 4, 4),
+    ]
     assert overview.sources["a.txt"] == {"student": 1, "teacher": 1}
     assert pair.library.file_types("teacher") == ["txt"]
     pair.index.writes = WriteAccess(True, WRITE_KEY)  # deleting is a write: it needs the key
@@ -172,9 +179,14 @@ def test_overview_and_delete_source(pair):
 
 @pytest.mark.parametrize(
     ("name", "safe"),
-    [("../../etc/passwd.txt", "passwd.txt"), ("C:\\x\\my notes.MD", "my_notes.md"),
-     (".bashrc", "upload.bashrc"), ("ré sumé.html", "r_sum.html"), ("noext", "noext")],
-)  # fmt: skip
+    [
+        ("../../etc/passwd.txt", "passwd.txt"),
+        ("C:\\x\\my notes.MD", "my_notes.md"),
+        (".bashrc", "upload.bashrc"),
+        ("ré sumé.html", "r_sum.html"),
+        ("noext", "noext"),
+    ],
+)
 def test_safe_filename(name, safe):
     assert safe_filename(name) == safe
 
@@ -193,13 +205,15 @@ def test_uploads_are_checked_indexed_with_each_encoder_and_removed(pair):
     pair.index.writes = WriteAccess(True, WRITE_KEY)  # uploading is a write: it needs the key
     seen = []
     report = pair.library.index_uploads(
-        [("../notes/cats.md", b"# Cats\n\nThe cat sat on the mat with a dog.\n"),
-         ("fake.pdf", b"just text, not a pdf at all"),
-         ("big.txt", b"x" * (pair.settings.max_upload_mb * 2**20 + 1))],
+        [
+            ("../notes/cats.md", b"# Cats\n\nThe cat sat on the mat with a dog.\n"),
+            ("fake.pdf", b"just text, not a pdf at all"),
+            ("big.txt", b"x" * (pair.settings.max_upload_mb * 2**20 + 1)),
+        ],
         ["teacher", "student"],
         on_progress=lambda done, total, what: seen.append((done, total, what)),
         key=WRITE_KEY,
-    )  # fmt: skip
+    )
     by_name = {o.name: o for o in report.outcomes}
     assert by_name["cats.md"].status == "indexed" and by_name["cats.md"].chunks >= 1
     assert by_name["cats.md"].encoders == ("teacher", "student")
@@ -210,8 +224,9 @@ def test_uploads_are_checked_indexed_with_each_encoder_and_removed(pair):
     source = str((pair.library.upload_dir / "cats.md").absolute())
     overview = pair.library.overview()
     assert overview.sources[source] == {"student": 1, "teacher": 1}
-    again = pair.library.index_uploads([("cats.md", b"# Cats\n\nThe cat sat on the mat.\n")],
-                                       ["teacher"], key=WRITE_KEY)  # fmt: skip
+    again = pair.library.index_uploads(
+        [("cats.md", b"# Cats\n\nThe cat sat on the mat.\n")], ["teacher"], key=WRITE_KEY
+    )
     assert again.outcomes[0].status == "indexed"
     assert pair.library.sources("teacher")[source] == 1  # replaced, not duplicated
 
@@ -253,8 +268,11 @@ def test_backend_variants_on_disk_are_offered_for_indexing(tmp_path):
     for name in ("student", "student-openvino-int8", "teacher-onnx", "not-a-variant"):
         (service.settings.models_dir / name).mkdir(parents=True)
     assert service.available_encoders() == [
-        "student", "student-openvino-int8", "teacher", "teacher-onnx",
-    ]  # fmt: skip
+        "student",
+        "student-openvino-int8",
+        "teacher",
+        "teacher-onnx",
+    ]
     missing = service.missing_encoders()
     assert missing["student-openvino-int8"] == (
         "not indexed (distilsearch index PATH --encoder student-openvino-int8)"
@@ -265,12 +283,18 @@ def test_backend_variants_on_disk_are_offered_for_indexing(tmp_path):
 
 def test_settings_for_the_llm_and_uploads():
     settings = load_settings(
-        {"DISTILSEARCH_LLM_URL": "http://127.0.0.1:8000/v1/", "DISTILSEARCH_LLM_MODEL": "m",
-         "DISTILSEARCH_LLM_KEY": "secret", "DISTILSEARCH_MAX_UPLOAD_MB": "5"}
-    )  # fmt: skip
+        {
+            "DISTILSEARCH_LLM_URL": "http://127.0.0.1:8000/v1/",
+            "DISTILSEARCH_LLM_MODEL": "m",
+            "DISTILSEARCH_LLM_KEY": "secret",
+            "DISTILSEARCH_MAX_UPLOAD_MB": "5",
+        }
+    )
     assert (settings.llm_url, settings.llm_model, settings.max_upload_mb) == (
-        "http://127.0.0.1:8000/v1", "m", 5,
-    )  # fmt: skip
+        "http://127.0.0.1:8000/v1",
+        "m",
+        5,
+    )
     assert "secret" not in repr(settings)
     assert load_settings({}).max_upload_mb == 20 and not load_settings({}).llm_url
     for env, message in (

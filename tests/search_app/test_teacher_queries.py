@@ -51,8 +51,10 @@ def test_search_with_teacher_queries_says_so(tmp_path: Path) -> None:
     assert [h.source for h in result.hits] == ["b.txt", "a.txt"]
     assert result.hits[0].score == pytest.approx(2 / math.sqrt(5))
     assert (result.collection, result.label, result.queries_encoded_by) == (
-        "docs_student", MODE, "teacher"
-    )  # fmt: skip
+        "docs_student",
+        MODE,
+        "teacher",
+    )
     plain = service.search("fish", "student", query_encoder="student")
     assert (plain.query_encoder, plain.label, plain.queries_encoded_by) == (None, *["student"] * 2)
     assert all(h.score == 0 for h in plain.hits)
@@ -122,8 +124,9 @@ def test_compare_student_with_its_index_under_teacher_queries(tmp_path: Path) ->
     # "fish cat": student query [1,0,0]; teacher query [1,0,1]/√2 (cat + bird column).
     # a = [2,1,0]/√5, b = [1,0,2]/√5 -> student: a 2/√5, b 1/√5; teacher: a 2/√10, b 3/√10
     service, _ = make_service(tmp_path)
-    cmp = service.compare("fish cat", "student", "student", top_k=1,
-                          reference_query_encoder="teacher")  # fmt: skip
+    cmp = service.compare(
+        "fish cat", "student", "student", top_k=1, reference_query_encoder="teacher"
+    )
     assert (cmp.candidate.label, cmp.reference.label) == ("student", MODE)
     assert cmp.verdict == "student agrees on 0 of 1 (top hit differs)"
     rows = {row.hit.source: row for row in cmp.rows}
@@ -138,8 +141,13 @@ def test_compare_student_with_its_index_under_teacher_queries(tmp_path: Path) ->
     with pytest.raises(ValueError, match="two different"):
         service.compare("cat", "student", "student")
     with pytest.raises(ValueError, match="two different"):
-        service.compare("cat", "student", "student", candidate_query_encoder="teacher",
-                        reference_query_encoder="teacher")  # fmt: skip
+        service.compare(
+            "cat",
+            "student",
+            "student",
+            candidate_query_encoder="teacher",
+            reference_query_encoder="teacher",
+        )
 
 
 def test_compare_teacher_queries_against_the_teacher(tmp_path: Path) -> None:
@@ -181,8 +189,9 @@ def app_env(monkeypatch, tmp_path, teacher, student, built):
     """Settings into ``tmp_path`` holding a copy of the index; the loaded encoders."""
     data = tmp_path / "data"
     shutil.copytree(built, data)
-    point_app_at(monkeypatch, data, student.model_dir.parent,
-                 {"teacher": teacher, "student": student})  # fmt: skip
+    point_app_at(
+        monkeypatch, data, student.model_dir.parent, {"teacher": teacher, "student": student}
+    )
     yield data
     get_service.clear()  # closes the store (on_release), which frees the Lite file
 

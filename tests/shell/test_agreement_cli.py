@@ -48,8 +48,17 @@ def test_distill_records_the_estimate_in_both_exports(distilled) -> None:
 
 def test_agreement_on_demand_prints_and_writes(distilled, capsys) -> None:
     capsys.readouterr()
-    argv = ["agreement", "--data", str(distilled["corpus"]), "--student", str(distilled["out"]),
-            "--max-queries", "5", "--seed", "3"]  # fmt: skip
+    argv = [
+        "agreement",
+        "--data",
+        str(distilled["corpus"]),
+        "--student",
+        str(distilled["out"]),
+        "--max-queries",
+        "5",
+        "--seed",
+        "3",
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("On your documents the student agrees") and "self-hit@10" in printed
@@ -71,9 +80,30 @@ def test_distill_can_skip_the_estimate(tmp_path: Path, capsys) -> None:
     teacher = tiny_teacher(tmp_path / "t", layers=4)
     corpus = tiny_corpus(tmp_path / "corpus.jsonl", docs=12)
     out = tmp_path / "student"
-    assert main(["distill", "--teacher", str(teacher), "--data", str(corpus), "--out", str(out),
-                 "--steps", "1", "--batch-size", "4", "--max-seq-length", "16",
-                 "--layer-map", "1,3", "--no-int8", "--no-agreement"]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "distill",
+                "--teacher",
+                str(teacher),
+                "--data",
+                str(corpus),
+                "--out",
+                str(out),
+                "--steps",
+                "1",
+                "--batch-size",
+                "4",
+                "--max-seq-length",
+                "16",
+                "--layer-map",
+                "1,3",
+                "--no-int8",
+                "--no-agreement",
+            ]
+        )
+        == 0
+    )
     assert "agreement" not in meta(out)
     assert "On your documents" not in capsys.readouterr().out
 

@@ -77,8 +77,17 @@ def test_run_through_milvus_lite(tmp_path: Path, capsys, monkeypatch) -> None:
     patch_build_encoder(monkeypatch, lambda name, *_a, **_k: KeywordEncoder(TINY_VOCAB, name))
     root = write_tiny_beir(tmp_path / "tiny")
     out = tmp_path / "reports" / "tiny"
-    argv = ["eval", "--dataset", str(root), "--encoders", "teacher", "--bm25", "--hybrid",
-            "--out", str(out)]  # fmt: skip
+    argv = [
+        "eval",
+        "--dataset",
+        str(root),
+        "--encoders",
+        "teacher",
+        "--bm25",
+        "--hybrid",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "| system | ndcg@10 |" in printed and "| teacher+bm25 |" in printed
@@ -132,8 +141,15 @@ def test_an_unpaired_student_is_a_clear_error(tmp_path: Path, capsys, monkeypatc
     fake_models(tmp_path, monkeypatch, "0123456789abcdef")  # distilled from another teacher
     root = write_tiny_beir(tmp_path / "tiny")
     out = tmp_path / "reports" / "tiny"
-    argv = ["eval", "--dataset", str(root), "--encoders", "teacher,student:teacher",
-            "--out", str(out)]  # fmt: skip
+    argv = [
+        "eval",
+        "--dataset",
+        str(root),
+        "--encoders",
+        "teacher,student:teacher",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 1
     err = capsys.readouterr().err
     assert "is not the teacher" in err and "0123456789abcdef" in err
@@ -146,8 +162,15 @@ def test_teacher_queries_on_the_student_through_milvus_lite(
     fake_models(tmp_path, monkeypatch, KeywordEncoder(TINY_VOCAB).fingerprint)
     root = write_tiny_beir(tmp_path / "tiny")
     out = tmp_path / "reports" / "tiny"
-    argv = ["eval", "--dataset", str(root), "--encoders", "teacher,student,student:teacher",
-            "--out", str(out)]  # fmt: skip
+    argv = [
+        "eval",
+        "--dataset",
+        str(root),
+        "--encoders",
+        "teacher,student,student:teacher",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert f"evaluating teacher, student, {PAIRED} on tiny/test" in printed
@@ -168,9 +191,12 @@ def test_teacher_queries_on_the_student_through_milvus_lite(
 def test_parse_fusions() -> None:
     fusions = parse_fusions(" rrf:60 , weighted:0.5,rrf:20,weighted:1,weighted:.3")
     assert [(f.kind, f.rrf_k, f.dense_weight) for f in fusions] == [
-        ("rrf", 60, 0.5), ("weighted", 60, 0.5), ("rrf", 20, 0.5), ("weighted", 60, 1.0),
+        ("rrf", 60, 0.5),
+        ("weighted", 60, 0.5),
+        ("rrf", 20, 0.5),
+        ("weighted", 60, 1.0),
         ("weighted", 60, 0.3),
-    ]  # fmt: skip
+    ]
 
 
 @pytest.mark.parametrize(
@@ -220,8 +246,19 @@ def test_milvus_bm25_and_hybrid_through_milvus_lite(tmp_path: Path, capsys, monk
     patch_build_encoder(monkeypatch, lambda name, *_a, **_k: KeywordEncoder(TINY_VOCAB, name))
     root = write_tiny_beir(tmp_path / "tiny")
     out = tmp_path / "reports" / "tiny"
-    argv = ["eval", "--dataset", str(root), "--encoders", "teacher", "--bm25", "--milvus-bm25",
-            "--milvus-hybrid", "rrf:60,weighted:0.5", "--out", str(out)]  # fmt: skip
+    argv = [
+        "eval",
+        "--dataset",
+        str(root),
+        "--encoders",
+        "teacher",
+        "--bm25",
+        "--milvus-bm25",
+        "--milvus-hybrid",
+        "rrf:60,weighted:0.5",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     names = "teacher, bm25, milvus-bm25, teacher+milvus-rrf60, teacher+milvus-weighted0.5"
@@ -230,8 +267,13 @@ def test_milvus_bm25_and_hybrid_through_milvus_lite(tmp_path: Path, capsys, monk
         assert f"| {name} |" in printed
     assert "| milvus-bm25 | bm25 | 3 | 1.000 | 1.000 | 1.000 |" in printed  # agreement row
     data = json.loads((out / "report.json").read_text())
-    assert list(data["systems"]) == ["teacher", "bm25", "milvus-bm25", "teacher+milvus-rrf60",
-                                     "teacher+milvus-weighted0.5"]  # fmt: skip
+    assert list(data["systems"]) == [
+        "teacher",
+        "bm25",
+        "milvus-bm25",
+        "teacher+milvus-rrf60",
+        "teacher+milvus-weighted0.5",
+    ]
     assert data["systems"]["milvus-bm25"]["per_query"]["q1"]["ndcg@10"] == pytest.approx(
         1 / math.log2(3)
     )

@@ -15,9 +15,19 @@ def test_the_local_engine_is_the_default():
 def test_ray_options_come_from_the_flags():
     parser, _ = build_parser()
     args = parser.parse_args(
-        ["index", "d", "--engine", "ray", "--ray-address", "ray://h:10001", "--workers", "3",
-         "--ray-encoders", "2"]
-    )  # fmt: skip
+        [
+            "index",
+            "d",
+            "--engine",
+            "ray",
+            "--ray-address",
+            "ray://h:10001",
+            "--workers",
+            "3",
+            "--ray-encoders",
+            "2",
+        ]
+    )
     options = index_ray.ray_options_from_args(args)
     assert options is not None and options.address == "ray://h:10001"
     assert (options.chunk_actors, options.encode_actors) == (3, 2)

@@ -22,8 +22,22 @@ def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     monkeypatch.setenv("DISTILSEARCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("MILVUS_URI", raising=False)
     monkeypatch.delenv("DISTILSEARCH_EMBEDDING_CACHE_MB", raising=False)
-    return ["index", str(docs), "--encoder", str(model), "--workers", "0", "--chunking",
-            "basic", "--max-chars", "100", "--overlap", "0", "--batch-chunks", "16"]  # fmt: skip
+    return [
+        "index",
+        str(docs),
+        "--encoder",
+        str(model),
+        "--workers",
+        "0",
+        "--chunking",
+        "basic",
+        "--max-chars",
+        "100",
+        "--overlap",
+        "0",
+        "--batch-chunks",
+        "16",
+    ]
 
 
 def test_the_bar_shows_chunks_encoded_of_the_file_and_a_rebuild_reads_the_cache(

@@ -12,8 +12,10 @@ from shell.cli import EXIT_OK, main
 from tests.support.fakes import KeywordEncoder, keyword_index
 
 ROOT = "/srv/django-docs"
-DOCS = {f"{ROOT}/howto/custom-template-tags.txt": "cat cat dog",
-        f"{ROOT}/ref/templates/language.txt": "dog bird"}  # fmt: skip
+DOCS = {
+    f"{ROOT}/howto/custom-template-tags.txt": "cat cat dog",
+    f"{ROOT}/ref/templates/language.txt": "dog bird",
+}
 
 
 @pytest.fixture

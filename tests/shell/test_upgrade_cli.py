@@ -17,8 +17,10 @@ def test_upgrade_gives_every_old_collection_full_text_and_keeps_its_rows(tmp_pat
     db = tmp_path / "milvus.db"
     store = MilvusStore(str(db))
     create_old_collection(store._client, "docs_teacher", INFO)
-    chunks = [Chunk(text=t, source="a.txt", file_type="txt", chunk_index=i)
-              for i, t in enumerate(["rivers flood", "hills rise", "owls hoot"])]  # fmt: skip
+    chunks = [
+        Chunk(text=t, source="a.txt", file_type="txt", chunk_index=i)
+        for i, t in enumerate(["rivers flood", "hills rise", "owls hoot"])
+    ]
     store.upsert("docs_teacher", chunks, np.eye(4, dtype=np.float32)[:3])
     store.close()
     args = ["upgrade", "--milvus-uri", str(db), "--collection", "docs"]

@@ -5,8 +5,14 @@ from __future__ import annotations
 from indexer.stores import CollectionInfo
 
 #: Exactly the byte limits of the schema before the BM25 field existed.
-OLD_MAX_BYTES = {"id": 64, "text": 65535, "source": 4096, "file_type": 32, "section": 1024,
-                 "content_hash": 64}  # fmt: skip
+OLD_MAX_BYTES = {
+    "id": 64,
+    "text": 65535,
+    "source": 4096,
+    "file_type": 32,
+    "section": 1024,
+    "content_hash": 64,
+}
 
 
 def create_old_collection(client, name: str, info: CollectionInfo) -> None:

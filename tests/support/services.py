@@ -30,8 +30,10 @@ def fake_service(
             raise ModelNotFoundError(f"encoder {name!r} needs a distilled model")
         return encoders[name]
 
-    folders = {"DISTILSEARCH_DATA_DIR": str(tmp_path / "data"),
-               "DISTILSEARCH_MODELS_DIR": str(tmp_path / "models")}  # fmt: skip
+    folders = {
+        "DISTILSEARCH_DATA_DIR": str(tmp_path / "data"),
+        "DISTILSEARCH_MODELS_DIR": str(tmp_path / "models"),
+    }
     settings = load_settings({**folders, **env})
     service = SearchService(store, "docs", factory, settings=settings)
     service.library.workers = 0
