@@ -17,6 +17,8 @@ LOSS_TERM_MEANING = {
 LOSS_TERMS = tuple(LOSS_TERM_MEANING)
 #: Kinds of pseudo-query a training passage can be paired with (:func:`distill.data.vary_queries`).
 QUERY_KINDS = ("title", "sentence", "span", "question")
+#: Arithmetic of the student's forward and backward passes (:func:`distill.distributed.autocast`).
+PRECISIONS = ("auto", "bf16", "fp32")
 
 
 def every_other_layer(n_teacher_layers: int) -> tuple[int, ...]:
@@ -91,6 +93,11 @@ class DistillConfig:
     max_minutes: float | None = 10.0
     cache_teacher: str = "auto"  # "auto" | "always" | "never"
     cache_max_gb: float = 4.0
+    # throughput levers (docs/results/distill_throughput.md)
+    precision: str = "auto"  # "auto": bf16 where the hardware computes it natively; "bf16"; "fp32"
+    frozen_embeddings: float = 0.0  # share of the run with word/position embeddings frozen
+    targets_upfront: bool = False  # teacher targets for every window the run sees, first
+    bucket_batches: bool = True  # batches of similar length (less padding)
     checkpoint_every: int = 200
     holdout_fraction: float = 0.02
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -144,6 +151,10 @@ class DistillConfig:
             raise ValueError(f"steps must be >= 1, got {self.steps}")
         if self.max_minutes is not None and not self.max_minutes > 0:
             raise ValueError(f"max_minutes must be > 0, got {self.max_minutes}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, got {self.precision!r}")
+        if not 0 <= self.frozen_embeddings <= 1:
+            raise ValueError(f"frozen_embeddings must be in [0, 1], got {self.frozen_embeddings}")
         if self.cache_teacher not in ("auto", "always", "never"):
             raise ValueError(f"cache_teacher must be auto|always|never, got {self.cache_teacher!r}")
 

@@ -1,4 +1,4 @@
-"""Data parallelism under ``torchrun`` and mixed precision on GPU.
+"""Data parallelism under ``torchrun`` and mixed precision (GPU, and CPUs with native bf16).
 
 ``torchrun --nproc-per-node N -m shell.distill_command ...`` sets ``WORLD_SIZE``/``RANK``/
 ``LOCAL_RANK``; :func:`setup` then joins the process group (gloo on CPU, NCCL on GPU).
@@ -92,16 +92,37 @@ def cleanup(ctx: DistContext) -> None:
             dist.destroy_process_group()
 
 
-def autocast(device: torch.device) -> contextlib.AbstractContextManager:
-    """bf16 autocast on GPUs that have it, fp16 on older ones, nothing on CPU."""
-    if device.type != "cuda":
+def native_bf16(device: torch.device) -> bool:
+    """Whether ``device`` computes bf16 matrix products in hardware: a GPU that supports
+    bf16, or a CPU with AVX-512 BF16 or AMX tiles (elsewhere bf16 is emulated and slower)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+def autocast_dtype(device: torch.device, precision: str = "auto") -> torch.dtype | None:
+    """The dtype autocast runs in for ``precision`` on ``device``; None = plain fp32.
+
+    ``auto``: bf16 where :func:`native_bf16`, fp16 on a GPU without bf16, fp32 on other
+    CPUs. ``bf16`` forces bf16 (emulated where not native); ``fp32`` turns autocast off.
+    """
+    if precision == "fp32":
+        return None
+    if precision == "bf16" or native_bf16(device):
+        return torch.bfloat16
+    return torch.float16 if device.type == "cuda" else None
+
+
+def autocast(device: torch.device, precision: str = "auto") -> contextlib.AbstractContextManager:
+    """Autocast to :func:`autocast_dtype` (nothing when that is fp32)."""
+    dtype = autocast_dtype(device, precision)
+    if dtype is None:
         return contextlib.nullcontext()
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.autocast(device_type="cuda", dtype=dtype)
+    return torch.autocast(device_type=device.type, dtype=dtype)
 
 
-def grad_scaler(device: torch.device) -> torch.amp.GradScaler | None:
+def grad_scaler(device: torch.device, precision: str = "auto") -> torch.amp.GradScaler | None:
     """A loss scaler for fp16 autocast (bf16 and fp32 need none)."""
-    if device.type == "cuda" and not torch.cuda.is_bf16_supported():
+    if device.type == "cuda" and autocast_dtype(device, precision) == torch.float16:
         return torch.amp.GradScaler("cuda")
     return None

@@ -36,11 +36,25 @@ class Tokens:
 
 
 class TeacherTargets:
-    """Teacher targets per example, kept after first use when caching is on."""
+    """Teacher targets per example, kept after first use when caching is on.
 
-    def __init__(self, teacher: Teacher, need_tokens: bool, enabled: bool) -> None:
+    ``precision`` is the run's (:func:`distill.distributed.autocast`): the teacher computes
+    its targets in the arithmetic the student trains in.
+    """
+
+    def __init__(
+        self, teacher: Teacher, need_tokens: bool, enabled: bool, precision: str = "auto"
+    ) -> None:
         self.teacher, self.need_tokens, self.enabled = teacher, need_tokens, enabled
+        self.precision = precision
         self.store: dict[int, tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]] = {}
+
+    def fill(self, idx: list[int], tok: Tokens, device: torch.device, batch: int = 64) -> None:
+        """Compute and keep the targets of every example in ``idx`` now, in batches of
+        similar length (the least padding), so training steps only read them."""
+        todo = sorted(set(idx) - set(self.store), key=lambda i: len(tok.ids[i]))
+        for start in range(0, len(todo), batch):
+            self.get(todo[start : start + batch], tok, device)
 
     @torch.no_grad()
     def get(self, idx: list[int], tok: Tokens, device: torch.device) -> tuple[torch.Tensor, ...]:
@@ -49,7 +63,7 @@ class TeacherTargets:
         if missing:
             ids, mask = tok.batch([tok.ids[i] for i in missing], device)
             qids, qmask = tok.batch([tok.qids[i] for i in missing], device)
-            with distributed.autocast(device):
+            with distributed.autocast(device, self.precision):
                 out = self.teacher.model(ids, mask, query_ids=qids, query_mask=qmask)
             if not self.enabled:  # no cache: the batch is exactly ``idx``
                 return out["pooled"].float(), out["hidden"].float(), out["query_pooled"].float()

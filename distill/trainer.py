@@ -80,9 +80,13 @@ def train(
     )
     per_epoch = max(1, len(state.batcher.epoch(0)))
     started = clock()
+    if config.targets_upfront and state.targets.enabled:
+        _fill_targets(state)
+        result.targets_seconds = clock() - started
     while (run_progress := _agreed_progress(state, budget_s)) is not None:
         for group in state.optimizer.param_groups:
             group["lr"] = config.lr * lr_factor(run_progress, config.warmup_fraction)
+        set_embeddings_trainable(student, run_progress >= config.frozen_embeddings)
         logged = _accumulate(state, batches)
         _optimizer_step(state)
         _count_step(state, logged, clock() - started, per_epoch, bar)
@@ -106,6 +110,8 @@ def _start(
     ctx: distributed.DistContext,
 ) -> TrainState:
     """Seed, move the models to ``ctx.device``, tokenise, and build the optimiser."""
+    if ctx.distributed and 0 < config.frozen_embeddings < 1:
+        raise ValueError("frozen_embeddings must be 0 or 1 under torchrun (DDP cannot unfreeze)")
     random.seed(config.seed)
     torch.manual_seed(config.seed)
     generator = torch.Generator(device=ctx.device).manual_seed(config.seed + 7919 * ctx.rank)
@@ -113,10 +119,17 @@ def _start(
     teacher.model.to(device)
     student.to(device).train()
     tok = Tokens(teacher.tokenizer, examples, config.max_seq_length)
-    targets = TeacherTargets(teacher, config.alpha_cos_token > 0, use_cache(config, teacher, tok))
+    cache = use_cache(config, teacher, tok)
+    targets = TeacherTargets(teacher, config.alpha_cos_token > 0, cache, config.precision)
     batcher = BucketBatcher(
-        [len(r) for r in tok.ids], config.batch_size, config.seed, rank=ctx.rank, world=ctx.world
+        [len(r) for r in tok.ids],
+        config.batch_size,
+        config.seed,
+        pool_batches=50 if config.bucket_batches else 1,
+        rank=ctx.rank,
+        world=ctx.world,
     )
+    set_embeddings_trainable(student, config.frozen_embeddings == 0)
     model = distributed.wrap(student, ctx)
     return TrainState(
         config=config,
@@ -127,11 +140,39 @@ def _start(
         targets=targets,
         batcher=batcher,
         optimizer=_optimizer(config, student),
-        scaler=distributed.grad_scaler(device),
+        scaler=distributed.grad_scaler(device, config.precision),
         generator=generator,
         ctx=ctx,
         result=TrainResult(teacher_cached=targets.enabled),
     )
+
+
+def set_embeddings_trainable(student: SentenceEncoder, trainable: bool) -> None:
+    """Freeze or unfreeze the word, position and token-type embedding matrices.
+
+    Frozen, they get no gradient, so the optimiser skips them: the word matrix alone
+    holds most of a shallow student's weights, and it starts as the teacher's own.
+    """
+    embeddings = student.encoder.get_input_embeddings()
+    modules = getattr(student.encoder, "embeddings", None)
+    for module in (embeddings, *(modules.children() if modules is not None else ())):
+        if isinstance(module, torch.nn.Embedding):
+            module.weight.requires_grad_(trainable)
+
+
+def _fill_targets(state: TrainState) -> None:
+    """Teacher targets for every micro-batch the run will take (one epoch when only the
+    clock bounds it), computed before the first step."""
+    config, batcher = state.config, state.batcher
+    wanted = (config.steps * config.grad_accum) if config.steps else len(batcher.epoch(0))
+    idx: list[int] = []
+    number = 0
+    while wanted > 0 and (batches := batcher.epoch(number)):
+        for batch in batches[:wanted]:
+            idx.extend(batch)
+        wanted -= len(batches)
+        number += 1
+    state.targets.fill(idx, state.tok, state.ctx.device)
 
 
 def _optimizer(config: DistillConfig, student: SentenceEncoder) -> torch.optim.AdamW:

@@ -26,6 +26,7 @@ class TrainResult:
     samples: int = 0
     stopped_by: str = ""
     teacher_cached: bool = False
+    targets_seconds: float = 0.0  # of ``seconds``: teacher targets computed up front
     last_losses: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:

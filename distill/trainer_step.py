@@ -37,11 +37,11 @@ def step_losses(
     vocab_kd = teacher.has_mlm_head and config.alpha_ce > 0
     if config.alpha_mlm > 0 or vocab_kd:
         inputs, positions, labels = _masked(config, teacher, tok, ids, mask, device, generator)
-    with distributed.autocast(device):
+    with distributed.autocast(device, config.precision):
         out = student(inputs, mask, positions, qids, qmask)
     terms: dict[str, torch.Tensor] = {}
     if vocab_kd:  # the teacher sees the same masked input (DistilBERT's setting)
-        with torch.no_grad(), distributed.autocast(device):
+        with torch.no_grad(), distributed.autocast(device, config.precision):
             t_out = teacher.model(inputs, mask, positions, qids, qmask)
         t_pooled, t_hidden, t_query = t_out["pooled"], t_out["hidden"], t_out["query_pooled"]
         terms["ce"] = losses.kd_soft_target_loss(
