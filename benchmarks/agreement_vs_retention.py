@@ -109,7 +109,9 @@ def measure_set(
         encoders=specs, max_seq_length=max_seq_length, fidelity_docs=0, resamples=100
     )
     encoders = {TEACHER: teacher, **students}
-    report = run_evaluation(dataset, config, encoders.__getitem__, store)
+    from usecases.evaluating import corpus_indexer
+
+    report = run_evaluation(dataset, config, encoders.__getitem__, store, corpus_indexer())
     teacher_ndcg = report.systems[TEACHER].metrics[NDCG]
     points = []
     for alias, estimate in estimates.items():

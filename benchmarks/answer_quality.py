@@ -11,7 +11,7 @@ seeded order, so the relevant one is not always ``[1]``. Both generators answer 
 same passages; the extractive one scores sentences with the packaged teacher.
 
 Measures (per generator). Answers are split into claims (sentences with their ``[n]``
-markers, :func:`search_app.answer_text.claims`). A claim's support by a passage is the
+markers, :func:`usecases.answer_text.claims`). A claim's support by a passage is the
 share of its content terms (the keyword analyzer: lower-cased, stemmed, stop words
 dropped) found in the passage; claims with fewer than ``MIN_TERMS`` terms are not scored.
 
@@ -20,7 +20,7 @@ dropped) found in the passage; claims with fewer than ``MIN_TERMS`` terms are no
 - cited claims: scored claims carrying at least one ``[n]``;
 - beyond the passages: scored claims that no passage supports (max support < ``SUPPORT``);
 - cites the relevant passage: answers citing a judged relevant passage;
-- readable: claims that pass :func:`search_app.answer_text.rejection` (whole, no markup);
+- readable: claims that pass :func:`usecases.answer_text.rejection` (whole, no markup);
 - repeated: claims that repeat an earlier claim of the same answer (scored once only);
 - seconds per answer (mean, median; SmolLM2's one-off load time reported apart).
 
@@ -49,8 +49,8 @@ from evaluation import load_beir
 from evaluation.bm25 import BM25Index
 from indexer.stores.bm25 import analyze
 from indexer.types import Hit
-from search_app.answer_text import claims, rejection
-from search_app.rag import Answer, ExtractiveGenerator, Generator
+from usecases.answer_text import claims, rejection
+from usecases.rag import Answer, ExtractiveGenerator, Generator
 
 logger = logging.getLogger("answer_quality")
 ROOT = Path(__file__).resolve().parent.parent
@@ -183,7 +183,7 @@ def verdict(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 def smollm2_results(items: list[dict[str, Any]], max_new_tokens: int) -> dict[str, Any]:
     """SmolLM2's scores, or why it could not run (the optional package is missing)."""
-    from search_app.local_llm import LocalModelUnavailable, SmolLM2Generator
+    from usecases.local_llm import LocalModelUnavailable, SmolLM2Generator
 
     generator = SmolLM2Generator(max_new_tokens=max_new_tokens)
     try:

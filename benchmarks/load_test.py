@@ -32,8 +32,8 @@ from core.settings import load_settings
 from encoders import build_encoder
 from indexer.pipeline import IndexOptions, index_files
 from indexer.stores.lite_server import free_port, stop_process, wait_for_port
-from search_app.service import SearchService
 from shell.serve_command import streamlit_command
+from usecases.search import SearchService
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "results"

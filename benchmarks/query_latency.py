@@ -251,7 +251,7 @@ def measure(size: int, args, teacher, student, texts, queries, query_encoders) -
     from encoders.pairing import pairs_with
     from indexer.stores.milvus import MilvusStore
     from indexer.stores.milvus_rows import VECTOR_FIELD
-    from search_app.service import SearchService
+    from usecases.search import SearchService
 
     db = args.cache / f"lite-{size}.db"
     store = MilvusStore(str(db))

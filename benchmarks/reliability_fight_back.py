@@ -83,7 +83,7 @@ def _row(name: str, expected: dict[str, str], got: str, reason: str) -> dict:
 def ui_writes(tmp: Path) -> list[dict]:
     """Each UI write under three operator settings; what went through."""
     from core.settings import load_settings
-    from search_app.service import SearchService
+    from usecases.search import SearchService
 
     writes_on = {"DISTILSEARCH_UI_WRITES": "1", "DISTILSEARCH_UI_SECRET": KEY}
     cases = [
@@ -106,7 +106,7 @@ def ui_writes(tmp: Path) -> list[dict]:
 
 def _try_writes(service, key: str) -> list[dict]:
     """Upload then delete one note with ``key``; each write's outcome."""
-    from search_app.access import WriteRefusedError
+    from usecases.access import WriteRefusedError
 
     outcomes = []
     for action in ("upload", "delete"):

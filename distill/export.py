@@ -16,11 +16,11 @@ from typing import Any
 
 from distill.config import LOSS_TERMS
 from distill.student import SentenceEncoder
-from encoders.pairing import DISTILL_META
+from encoders.student_meta import META_NAME, StudentMeta
 
 logger = logging.getLogger(__name__)
 
-META = DISTILL_META  # one name for the file, in encoders.pairing
+META = META_NAME  # one name for the file, in encoders.student_meta
 
 
 def _replace_dir(staging: Path, out: Path) -> None:
@@ -121,9 +121,8 @@ def export_int8(fp32_dir: Path, out: Path, skip: tuple[str, ...] = ()) -> Path:
     )
     modules[0] = {**first, "path": MODULE_DIR, "type": CLASS_REF}
     (staging / "modules.json").write_text(json.dumps(modules, indent=2) + "\n")
-    meta = {}
-    if (fp32_dir / META).is_file():
-        meta = json.loads((fp32_dir / META).read_text())
+    source = StudentMeta.read_optional(fp32_dir)
+    meta = dict(source.data) if source else {}
     meta["quantization"] = {
         "method": "dynamic int8 (torch.ao.quantization.quantize_dynamic) at load time",
         "weights_on_disk": "fp16",
@@ -139,15 +138,14 @@ def export_int8(fp32_dir: Path, out: Path, skip: tuple[str, ...] = ()) -> Path:
 
 def write_meta(folder: Path, meta: dict[str, Any]) -> None:
     """``distill_meta.json`` plus a model card built from it."""
-    (folder / META).write_text(json.dumps(meta, indent=2, sort_keys=True, default=str) + "\n")
-    (folder / "README.md").write_text(model_card(meta))
+    StudentMeta(Path(folder), meta).write()
+    (Path(folder) / "README.md").write_text(model_card(meta))
 
 
 def update_meta(folder: Path, **fields: Any) -> dict[str, Any]:
     """Merge ``fields`` into an export's metadata and rewrite its model card."""
-    path = Path(folder) / META
-    meta = json.loads(path.read_text()) if path.is_file() else {}
-    meta.update(fields)
+    current = StudentMeta.read_optional(folder) or StudentMeta(Path(folder))
+    meta = dict(current.updated(**fields).data)
     write_meta(Path(folder), meta)
     return meta
 

@@ -13,17 +13,16 @@ computes the same vectors faster. An int8 variant of the teacher does not pair.
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 from encoders.protocol import Encoder
+from encoders.student_meta import META_NAME, TEACHER_FINGERPRINT, StudentMeta, StudentMetaError
 
 logger = logging.getLogger(__name__)
 
 #: The export's metadata file and the key naming the teacher's weight fingerprint.
-DISTILL_META = "distill_meta.json"
-TEACHER_FINGERPRINT = "teacher_fingerprint"
+DISTILL_META = META_NAME
 
 
 class QueryEncoderMismatchError(ValueError):
@@ -56,22 +55,18 @@ def distilled_from(encoder: Encoder) -> str | None:
 
 
 def _teacher_fingerprint(model_dir: Path) -> str:
-    """The ``teacher_fingerprint`` in ``model_dir``'s metadata; the error says what is wrong."""
-    path = model_dir / DISTILL_META
-    if not path.is_file():
-        raise QueryEncoderMismatchError(
-            f"{model_dir} has no {DISTILL_META}, so nothing says which teacher it was "
-            "distilled from; only a student exported by `distilsearch distill` can be "
-            "searched with its teacher's queries"
-        )
+    """The teacher fingerprint in ``model_dir``'s metadata; the error says what is wrong."""
     try:
-        meta = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise QueryEncoderMismatchError(f"cannot read {path}: {exc}") from exc
-    value = meta.get(TEACHER_FINGERPRINT) if isinstance(meta, dict) else None
-    if not isinstance(value, str) or not value:
-        raise QueryEncoderMismatchError(f"{path} names no {TEACHER_FINGERPRINT}")
-    return value
+        meta = StudentMeta.read(model_dir)
+    except StudentMetaError as exc:
+        raise QueryEncoderMismatchError(
+            f"{exc}; only such a student can be searched with its teacher's queries"
+        ) from exc
+    if meta.teacher_fingerprint is None:
+        raise QueryEncoderMismatchError(
+            f"{StudentMeta.path(model_dir)} names no {TEACHER_FINGERPRINT}"
+        )
+    return meta.teacher_fingerprint
 
 
 def carried_weights(encoder: Encoder) -> set[str]:

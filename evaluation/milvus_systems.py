@@ -56,13 +56,6 @@ def milvus_systems(
     return found
 
 
-def needs_full_text(config: EvalConfig, documents: str) -> bool:
-    """Whether the collection of document encoder ``documents`` serves a Milvus keyword
-    or hybrid system in this run (so one built before full-text search is rebuilt)."""
-    first = config.systems[0].documents if config.encoders else None
-    return bool(config.milvus_hybrid) or (config.milvus_bm25 and documents == first)
-
-
 def _shared_index(dense: SystemResult) -> dict[str, Any]:
     eff = dense.efficiency
     return {

@@ -36,11 +36,12 @@ from evaluation.fidelity import (
 )
 from evaluation.hybrid import RRFConfig, rrf_fuse_one
 from evaluation.metrics import evaluate_run, ranking
-from evaluation.milvus_systems import bm25_agreement, milvus_systems, needs_full_text
+from evaluation.milvus_systems import bm25_agreement, milvus_systems
 from evaluation.report import EvalReport, SystemResult
 from evaluation.systems import (
+    CorpusIndexer,
     EncoderPool,
-    ensure_index,
+    eval_base,
     eval_collection,
     evaluate_dense,
     latency_summary,
@@ -51,8 +52,9 @@ from indexer.stores.base import VectorStore
 __all__ = [
     "BM25_NAME",
     "MILVUS_BM25_NAME",
+    "CorpusIndexer",
     "EvalConfig",
-    "ensure_index",
+    "eval_base",
     "eval_collection",
     "evaluate_bm25",
     "evaluate_dense",
@@ -123,24 +125,26 @@ def run_evaluation(
     config: EvalConfig,
     encoder_factory: Callable[[str], Encoder],
     store: VectorStore | None,
+    index_corpus: CorpusIndexer | None = None,
 ) -> EvalReport:
     """Evaluate every configured system on ``dataset`` and compare them.
 
-    ``encoder_factory`` is called once per encoder name. A paired system whose query
-    encoder is not its document encoder's teacher raises ``QueryEncoderMismatchError``
-    before anything is indexed. Systems come in this order: dense, bm25 (bm25s),
-    milvus-bm25, bm25s hybrids, Milvus hybrids.
+    ``encoder_factory`` is called once per encoder name; ``index_corpus`` writes the
+    corpus into each document encoder's collection (needed with dense systems). A
+    paired system whose query encoder is not its document encoder's teacher raises
+    ``QueryEncoderMismatchError`` before anything is indexed. Systems come in this
+    order: dense, bm25 (bm25s), milvus-bm25, bm25s hybrids, Milvus hybrids.
     """
     started = time.perf_counter()
-    if config.encoders and store is None:
-        raise ValueError("dense encoders need a vector store")
+    if config.encoders and (store is None or index_corpus is None):
+        raise ValueError("dense encoders need a vector store and a corpus indexer")
     pool = EncoderPool(config.systems, encoder_factory)
     pool.check_pairs()
     latencies: dict[str, dict[str, float]] = {}
     bm25: SystemResult | None = None
     if config.bm25:
         bm25, latencies[BM25_NAME] = evaluate_bm25(dataset, config)
-    systems, samples, milvus = _dense_systems(pool, store, dataset, config, latencies)
+    systems, samples, milvus = _dense_systems(pool, store, dataset, config, latencies, index_corpus)
     dense = list(systems)
     if bm25 is not None:
         systems[BM25_NAME] = bm25
@@ -175,6 +179,7 @@ def _dense_systems(
     dataset: BeirDataset,
     config: EvalConfig,
     latencies: dict[str, dict[str, float]],
+    index_corpus: CorpusIndexer | None,
 ) -> tuple[dict[str, SystemResult], dict[str, np.ndarray], dict[str, SystemResult]]:
     """Each dense system, then the Milvus systems on its collection while its encoders
     are built: ``(dense systems, their fidelity samples, Milvus systems)``; fills
@@ -183,11 +188,10 @@ def _dense_systems(
     samples: dict[str, np.ndarray] = {}
     milvus: dict[str, SystemResult] = {}
     for i, spec in enumerate(config.systems):
-        assert store is not None
+        assert store is not None and index_corpus is not None
         label, encoders = spec.label, pool.encoders_of(spec)
-        full_text = needs_full_text(config, spec.documents)
         systems[label], samples[label], latencies[label] = evaluate_dense(
-            spec, *encoders, store, dataset, config, full_text
+            spec, *encoders, store, dataset, config, index_corpus
         )
         milvus.update(milvus_systems(systems[label], encoders, store, dataset, config, i == 0))
         del encoders  # so that release() can free them before the next system's are built

@@ -1,4 +1,4 @@
-"""Dense systems: index the corpus per document encoder, query through ``Retriever``.
+"""Dense systems: have the corpus indexed per document encoder, query through ``Retriever``.
 
 A system is a :class:`~encoders.SystemSpec`: ``teacher`` (one encoder), or
 ``student:teacher``, teacher-query mode: the student's collection, queries encoded by
@@ -10,10 +10,10 @@ sample is embedded by the document encoder (a system's document vectors are its
 document encoder's whatever encodes its queries), so its embedding cosine to the
 reference equals the plain document encoder's.
 
-Collections are named from the corpus hash, ``max_seq_length`` and the encoder, and
-reused when the fingerprint matches and they hold every document; when a Milvus keyword
-or hybrid system needs the collection, one built before full-text search (no BM25
-field) is dropped and rebuilt, with a warning that says why. A system's ``index_bytes``
+Collections are named from the corpus hash, ``max_seq_length`` and the encoder. This
+package never writes into them: a :data:`CorpusIndexer` passed in does (the use-case
+layer's indexing rules: reused when complete, built by the same writer as files, given
+the full-text field in place when it lacks one). A system's ``index_bytes``
 is its collection's own size in the Milvus Lite file (:mod:`evaluation.index_size`),
 not the whole file's. Queries go one at a
 time (the UI's path), so latencies are per query, after one warm-up.
@@ -40,7 +40,7 @@ from evaluation.index_size import collection_bytes
 from evaluation.metrics import evaluate_run, ranking
 from evaluation.report import SystemResult
 from indexer.retrieval import Mode, Retriever, collection_name
-from indexer.stores.base import CollectionInfo, VectorStore
+from indexer.stores.base import VectorStore
 from indexer.stores.fusion import DEFAULT_FUSION, Fusion
 
 logger = logging.getLogger(__name__)
@@ -63,67 +63,19 @@ def latency_summary(total_ms: list[float]) -> dict[str, float]:
 
 def eval_collection(dataset: BeirDataset, encoder_name: str, config: EvalConfig) -> str:
     """Collection for ``dataset`` encoded by ``encoder_name`` at ``config.max_seq_length``."""
+    return collection_name(eval_base(dataset, config), encoder_name)
+
+
+#: Writes ``dataset``'s corpus into the named collection with ``encoder`` (the use-case
+#: layer's indexing rules, :func:`usecases.evaluating.corpus_indexer`) and returns what it
+#: did: ``index_reused`` (nothing to write) and timing figures.
+CorpusIndexer = Callable[[VectorStore, Encoder, BeirDataset, str], dict[str, Any]]
+
+
+def eval_base(dataset: BeirDataset, config: EvalConfig) -> str:
+    """The base name of ``dataset``'s collections at ``config.max_seq_length``."""
     key = hashlib.sha256(f"{dataset.corpus_hash}:{config.max_seq_length}".encode()).hexdigest()
-    return collection_name(f"beir_{dataset_slug(dataset.name)}_{key[:12]}", encoder_name)
-
-
-def ensure_index(
-    store: VectorStore,
-    encoder: Encoder,
-    dataset: BeirDataset,
-    collection: str,
-    batch: int,
-    full_text: bool = False,
-) -> dict[str, Any]:
-    """Reuse ``collection`` when built by this encoder over the whole corpus (and, with
-    ``full_text``, with Milvus's BM25 field), else drop it and build it again."""
-    info = CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
-    reason = _stale_reason(store, collection, info, dataset, full_text)
-    if reason is None:
-        logger.info("reusing collection %s (%d docs)", collection, len(dataset.doc_ids))
-        return {"index_reused": True}
-    if reason != "is missing":
-        logger.warning("collection %s %s: dropping and rebuilding it", collection, reason)
-        store.drop(collection)
-    store.ensure_collection(collection, info)
-    chunks, documents = dataset.chunks(), dataset.documents
-    encode_s = upsert_s = 0.0
-    for start in tqdm(range(0, len(chunks), batch), desc=f"encoding {encoder.name}", unit="batch"):
-        t0 = time.perf_counter()
-        vectors = encoder.encode_documents(documents[start : start + batch])  # (b, dim)
-        t1 = time.perf_counter()
-        store.upsert(collection, chunks[start : start + batch], vectors)
-        encode_s, upsert_s = encode_s + t1 - t0, upsert_s + time.perf_counter() - t1
-    return {
-        "index_reused": False,
-        "index_built_because": reason,
-        "encode_seconds": encode_s,
-        "upsert_seconds": upsert_s,
-        "encode_docs_per_s": len(chunks) / max(encode_s, 1e-9),
-    }
-
-
-def _stale_reason(
-    store: VectorStore,
-    collection: str,
-    info: CollectionInfo,
-    dataset: BeirDataset,
-    full_text: bool,
-) -> str | None:
-    """Why ``collection`` cannot serve this run as it is; None when it can."""
-    existing = store.collection_info(collection)
-    if existing is None:
-        return "is missing"
-    if existing.dim != info.dim or existing.fingerprint != info.fingerprint:
-        return "was built by other weights"
-    if store.count(collection) != len(set(dataset.doc_ids)):
-        return "is incomplete"
-    if full_text and not store.has_full_text(collection):
-        return (
-            "was built before full-text search (no BM25 field) and a Milvus keyword or "
-            "hybrid system needs one"
-        )
-    return None
+    return f"beir_{dataset_slug(dataset.name)}_{key[:12]}"
 
 
 class EncoderPool:
@@ -169,20 +121,16 @@ def evaluate_dense(
     store: VectorStore,
     dataset: BeirDataset,
     config: EvalConfig,
-    full_text: bool = False,
+    index_corpus: CorpusIndexer,
 ) -> tuple[SystemResult, np.ndarray, dict[str, float]]:
-    """Index (or reuse) the document encoder's collection, query each judged query through
-    ``query_encoder``, score; also embed the fidelity sample with the document encoder.
-
-    ``full_text``: a Milvus keyword or hybrid system will search this collection too, so
-    one built before full-text search is rebuilt. Returns the result (named
+    """Have ``index_corpus`` bring the document encoder's collection up to date, query each
+    judged query through ``query_encoder``, score; also embed the fidelity sample with the
+    document encoder. Returns the result (named
     ``spec.label``), the sample's document vectors ``(fidelity_docs, dim)`` and the
     per-query latencies in ms (for hybrid timing).
     """
     collection = eval_collection(dataset, spec.documents, config)
-    efficiency = ensure_index(
-        store, document_encoder, dataset, collection, config.index_batch, full_text
-    )
+    efficiency = index_corpus(store, document_encoder, dataset, collection)
     retriever = Retriever(document_encoder, store, collection, query_encoder=query_encoder)
     run, total_ms = query_all(retriever, spec.label, dataset, config.top_k, efficiency)
     sample_vectors = _embed_sample(document_encoder, dataset, config.fidelity_docs, efficiency)

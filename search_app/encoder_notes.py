@@ -13,7 +13,7 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from search_app.components import attempt, code_span, escape_markdown
-from search_app.service import SearchService
+from usecases.search import SearchService
 
 #: The command at the end of a ``missing_encoders`` reason: ``not indexed (COMMAND)``.
 _COMMAND = re.compile(r"\((distilsearch [^()]*)\)\s*$")

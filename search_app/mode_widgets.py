@@ -14,8 +14,8 @@ from streamlit.delta_generator import DeltaGenerator
 from indexer import MODES, Mode
 from indexer.stores import Fusion
 from search_app.components import attempt, code_span, escape_markdown
-from search_app.search_modes import MODE_EVIDENCE
-from search_app.service import SearchService
+from usecases.search import SearchService
+from usecases.search_modes import MODE_EVIDENCE
 
 MODE_HELP = (
     "dense: by meaning (the query's embedding). keyword: by the query's words (BM25 "

@@ -8,7 +8,7 @@ import threading
 import streamlit as st
 
 from core.settings import hide_lite_uri_from_pymilvus, load_settings
-from search_app.service import SearchService
+from usecases.search import SearchService
 
 logger = logging.getLogger(__name__)
 

@@ -12,12 +12,11 @@ import argparse
 
 from core.settings import Settings
 from distill.config import DistillConfig
-from encoders import DEFAULT_TEACHER_MODEL, STUDENT, STUDENT_INT8, TEACHER
-from indexer.demo_corpus import fetch_django_docs
 from shell.common import EXIT_OK, EXIT_SOME_FILES_FAILED, Handler, Subparsers, add_store_options
-from shell.distill_command import DistillRun, distill_student
-from shell.index_command import index_paths
+from shell.distill_command import print_outcome
+from shell.index_command import index_and_print
 from shell.serve_command import add_server_address, add_write_option, serve_ui
+from usecases import demo
 
 #: Training minutes of the demo's student: 5 minutes kept 96.6% of the teacher's SciFact
 #: nDCG@10, 20 minutes 99.1% (docs/results/distill_curve_spread20.md).
@@ -43,24 +42,13 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
 
 
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
-    """Handler: each step is a function call; a step that fails stops the demo."""
-    docs = fetch_django_docs(settings.data_dir / "demo")
-    encoders = [TEACHER]
-    if args.distill_minutes > 0:
-        config = DistillConfig(teacher=DEFAULT_TEACHER_MODEL, max_minutes=args.distill_minutes)
-        status = distill_student(
-            config,
-            str(docs),
-            settings.models_dir / STUDENT,
-            settings,
-            DistillRun(reuse=True, teacher_backends=("onnx",)),
-        )
-        if status != EXIT_OK:
-            return status
-        encoders.append(STUDENT)
-        if (settings.models_dir / STUDENT_INT8).is_dir():  # exported beside the student
-            encoders.append(STUDENT_INT8)
-    status = index_paths(settings, [docs], encoders, include=["*.txt"])
+    """Handler: each step is a use-case call; a step that fails stops the demo."""
+    docs = demo.demo_docs(settings)
+    distil = args.distill_minutes > 0
+    if distil:
+        config = DistillConfig(max_minutes=args.distill_minutes)
+        print_outcome(demo.demo_student(settings, docs, config))
+    status = index_and_print(settings, demo.demo_request(settings, docs, distil))
     if status not in (EXIT_OK, EXIT_SOME_FILES_FAILED) or args.no_serve:
         return status
     return serve_ui(settings, args.host, args.port, args.allow_writes)

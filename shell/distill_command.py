@@ -9,19 +9,16 @@ import argparse
 import json
 import logging
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.settings import Settings, load_settings
 from distill.config import LOSS_TERM_MEANING, QUERY_KINDS, DistillConfig, parse_layer_map
-from encoders.pairing import DISTILL_META
 from encoders.variants import FP32_SUFFIXES, VARIANTS
 from shell.common import LOG_FORMAT, Handler, Subparsers
-from shell.teacher_export import export_teacher
 
 if TYPE_CHECKING:
-    from distill.run import RunOutput
+    from usecases.distilling import DistillOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -157,8 +154,10 @@ def config_from_args(args: argparse.Namespace) -> DistillConfig:
 def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     """Handler for ``distilsearch distill``; errors raise (the caller prints them)."""
     config = config_from_args(args)  # validate before any heavy import
+    from usecases.distilling import DistillRun, distill_student
+
     out = Path(args.out) if args.out else Path(settings.models_dir) / DEFAULT_OUT
-    return distill_student(
+    outcome = distill_student(
         config,
         args.data,
         out,
@@ -176,6 +175,8 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
             milvus_uri=args.milvus_uri,
         ),
     )
+    print_outcome(outcome)
+    return 0
 
 
 def parse_backends(value: str, fp32_only: bool = False) -> tuple[str, ...]:
@@ -191,76 +192,32 @@ def parse_backends(value: str, fp32_only: bool = False) -> tuple[str, ...]:
     return names
 
 
-@dataclass(frozen=True)
-class DistillRun:
-    """How one distillation runs, beside the recipe in :class:`DistillConfig`."""
-
-    reuse: bool = False
-    resume: bool = False
-    int8: bool = True
-    int8_ffn_fp32: bool = False
-    backends: tuple[str, ...] = ()
-    teacher_backends: tuple[str, ...] = ()  # fp32 teacher exports for teacher-query mode
-    agreement: bool = True
-    threads: int | None = None
-    device: str | None = None
-    milvus_uri: str | None = None
-
-
-def distill_student(
-    config: DistillConfig, data: str, out: Path, settings: Settings, run: DistillRun
-) -> int:
-    """Train and export a student at ``out`` (kept as it is when ``run.reuse`` finds one)."""
-    if run.reuse and (out / DISTILL_META).is_file():
-        print(f"reusing the student at {out} (drop --reuse to train a new one)")
-        export_teacher(config.teacher, out.parent, run.teacher_backends)
-        return 0
-    import torch
-
-    from distill import distributed
-    from distill.run import run_distillation
-    from encoders.int8 import FFN_OUTPUT
-
-    torch.set_num_threads(int(run.threads or settings.threads))
-    ctx = distributed.setup(run.device)
-    try:
-        result = run_distillation(
-            config,
-            data,
-            out,
-            resume=run.resume,
-            int8=run.int8,
-            int8_skip=(FFN_OUTPUT,) if run.int8_ffn_fp32 else (),
-            backends=run.backends,
-            milvus_uri=run.milvus_uri or settings.milvus_uri,
-            milvus_token=settings.milvus_token,
-            ctx=ctx,
+def print_outcome(outcome: DistillOutcome) -> None:
+    """What was trained or reused, every export, the notes, and the agreement verdicts."""
+    if not outcome.main_process:
+        return
+    result = outcome.result
+    if result is None:
+        print(f"reusing the student at {outcome.out} (drop --reuse to train a new one)")
+    else:
+        training = result.meta["training"]
+        print(
+            f"student {result.out}: {training['steps']} steps in "
+            f"{training['seconds'] / 60:.1f} min ({training['stopped_by']}), "
+            f"layers {result.meta['layer_map']}"
         )
-    finally:
-        distributed.cleanup(ctx)
-    if ctx.is_main:
-        _print_result(result)
-        export_teacher(config.teacher, out.parent, run.teacher_backends)
-        if run.agreement:
-            from shell.agreement_command import report_agreement
-
-            tuned = settings.with_overrides(threads=run.threads)
-            report_agreement(result, tuned, ctx.device.type, config.seed)
-    return 0
-
-
-def _print_result(result: RunOutput) -> None:
-    training = result.meta["training"]
-    print(
-        f"student {result.out}: {training['steps']} steps in {training['seconds'] / 60:.1f} "
-        f"min ({training['stopped_by']}), layers {result.meta['layer_map']}"
-    )
-    if "fidelity" in result.meta:
-        print("held-out fidelity: " + json.dumps(result.meta["fidelity"]))
-    if result.int8_out:
-        print(f"int8 student {result.int8_out}")
-    for suffix, folder in result.variants.items():
-        print(f"{suffix} student {folder}")
+        if "fidelity" in result.meta:
+            print("held-out fidelity: " + json.dumps(result.meta["fidelity"]))
+        if result.int8_out:
+            print(f"int8 student {result.int8_out}")
+        for suffix, folder in result.variants.items():
+            print(f"{suffix} student {folder}")
+    for suffix, folder in outcome.teacher_exports.items():
+        print(f"{suffix} teacher {folder}")
+    for note in outcome.notes:
+        print(f"warning: {note}", file=sys.stderr)
+    for verdict in outcome.verdicts:
+        print(verdict)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import re
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,7 +35,7 @@ encoder's run with bm25s here (RRF, --rrf-k); --milvus-hybrid rrf:60,weighted:0.
 each encoder in the UI's hybrid mode inside Milvus once per fusion listed (systems
 teacher+milvus-rrf60, teacher+milvus-weighted0.5; rrf:K with K in [1, 16383],
 weighted:W with W the dense side's weight in [0, 1]). A collection built before
-full-text search is rebuilt once when a Milvus keyword or hybrid system needs it.
+full-text search gets its BM25 field in place, every vector kept.
 
 Milvus: by default a Milvus Lite file of its own, <data dir>/eval/milvus.db, so an
 evaluation never fights a running UI for the main file (Milvus Lite allows one process
@@ -82,6 +81,12 @@ def register(subparsers: Subparsers, handlers: dict[str, Handler]) -> None:
         "comma-separated rrf:K and weighted:W (dense weight), e.g. "
         "rrf:60,weighted:0.5",
     )
+    add_run_arguments(p)
+    handlers["eval"] = run_eval
+
+
+def add_run_arguments(p: argparse.ArgumentParser) -> None:
+    """Where the report goes, how encoders run, and the comparison's settings."""
     p.add_argument("--out", default=None, help="report directory (default: reports/<dataset name>)")
     p.add_argument("--top-k", type=int, default=100, help="hits per query (default 100)")
     p.add_argument("--batch-size", type=int, default=32, help="encoder batch size")
@@ -104,7 +109,6 @@ def register(subparsers: Subparsers, handlers: dict[str, Handler]) -> None:
         "--milvus-uri",
         help="Milvus Lite file or http://host:19530 (default: <data dir>/eval/milvus.db)",
     )
-    handlers["eval"] = run_eval
 
 
 def parse_encoders(raw: str) -> tuple[str, ...]:
@@ -152,21 +156,18 @@ def parse_fusions(raw: str) -> tuple[Fusion, ...]:
 
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
-    """Handler: resolve the dataset, check encoders, run, print and save the report."""
-    from encoders import EncoderConfig, build_encoder, model_location
-    from evaluation.beir import load_beir, resolve_dataset
+    """Handler: build the request from the flags, run the evaluation use case, print."""
+    from encoders import EncoderConfig
     from evaluation.bm25 import BM25Config
     from evaluation.config import MILVUS_BM25_NAME, milvus_hybrid_name
-    from evaluation.report import markdown_table, write_report
-    from evaluation.runner import EvalConfig, run_evaluation
-    from indexer.stores import open_store
+    from evaluation.report import markdown_table
+    from evaluation.runner import EvalConfig
+    from usecases.evaluating import EvalRequest, evaluate, load_dataset
 
-    started = time.perf_counter()
     systems = parse_systems(args.encoders)
-    encoders = tuple(str(spec) for spec in systems)
     fusions = () if args.milvus_hybrid is None else parse_fusions(args.milvus_hybrid)
     config = EvalConfig(
-        encoders=encoders,
+        encoders=tuple(str(spec) for spec in systems),
         bm25=args.bm25,
         hybrid=args.hybrid,
         milvus_bm25=args.milvus_bm25,
@@ -178,40 +179,27 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         rrf_k=args.rrf_k,
         bm25_config=BM25Config(k1=args.bm25_k1, b=args.bm25_b),
     )
-    encoder_config = EncoderConfig(batch_size=args.batch_size, max_seq_length=args.max_seq_length)
-    for spec in systems:  # fail before minutes of work: student models may not exist yet
-        for name in spec.encoders:
-            model_location(name, settings.models_dir)
-    root = resolve_dataset(args.dataset, settings.data_dir)
-    spec_name = Path(args.dataset).name if Path(args.dataset).is_dir() else args.dataset
-    dataset = load_beir(root, args.split, name=spec_name)
-    out_dir = Path(args.out) if args.out else Path("reports") / dataset.name
-
-    store = None
-    if encoders:
-        uri = args.milvus_uri or str(settings.data_dir / "eval" / "milvus.db")
-        store = open_store(uri, settings.milvus_token)
-    names = tuple(spec.label for spec in systems) + (("bm25",) if args.bm25 else ())
-    names += (MILVUS_BM25_NAME,) if args.milvus_bm25 else ()
-    names += tuple(milvus_hybrid_name(s.label, f) for s in systems for f in fusions)
-    print(
-        f"evaluating {', '.join(names)} on "
-        f"{dataset.name}/{dataset.split}: {len(dataset.doc_ids)} docs, "
-        f"{len(dataset.queries)} queries"
+    request = EvalRequest(
+        dataset=args.dataset,
+        config=config,
+        split=args.split,
+        encoder_config=EncoderConfig(
+            batch_size=args.batch_size, max_seq_length=args.max_seq_length
+        ),
+        out_dir=Path(args.out) if args.out else None,
+        milvus_uri=args.milvus_uri,
     )
-    try:
-        report = run_evaluation(
-            dataset,
-            config,
-            lambda name: build_encoder(name, settings, encoder_config),
-            store,
-        )
-    finally:
-        if store is not None:
-            store.close()
-    paths = write_report(report, out_dir)
+    names = [spec.label for spec in systems] + (["bm25"] if args.bm25 else [])
+    names += [MILVUS_BM25_NAME] if args.milvus_bm25 else []
+    names += [milvus_hybrid_name(s.label, f) for s in systems for f in fusions]
+    data = load_dataset(settings, request)
+    print(
+        f"evaluating {', '.join(names)} on {data.name}/{data.split}: "
+        f"{len(data.doc_ids)} docs, {len(data.queries)} queries"
+    )
+    outcome = evaluate(settings, request, data)
     print()
-    print(markdown_table(report))
-    print(f"saved {', '.join(str(p) for p in paths.values())}")
-    print(f"wall time {time.perf_counter() - started:.1f}s")
+    print(markdown_table(outcome.report))
+    print(f"saved {', '.join(str(p) for p in outcome.files.values())}")
+    print(f"wall time {outcome.seconds:.1f}s")
     return 0

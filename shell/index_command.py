@@ -1,4 +1,4 @@
-"""``distilsearch index``: chunk, encode and store files or folders.
+"""``distilsearch index``: parse the flags, run :func:`usecases.indexing.index_paths`, print.
 
 ``--rebuild`` drops each target collection first, then indexes the paths into it anew.
 An existing collection built before full text gets the BM25 field keyword and hybrid
@@ -10,20 +10,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from collections.abc import Sequence
 from pathlib import Path
 
 from core.settings import Settings
-from encoders import Encoder
 from indexer.chunking import DEFAULT_OVERLAP_PCT, ChunkingConfig
 from indexer.pipeline import IndexOptions
-from indexer.ray_engine import RayOptions
-from indexer.report import IndexReport
-from indexer.retrieval import collection_name
 from indexer.sniff import Limits
-from indexer.stores import VectorStore
-from indexer.walk import Walk, walk_files
 from shell.common import (
     EXIT_OK,
     EXIT_SOME_FILES_FAILED,
@@ -34,6 +26,7 @@ from shell.common import (
     add_store_options,
 )
 from shell.index_ray import add_ray_options, ray_options_from_args
+from usecases.indexing import IndexOutcome, IndexRequest, NothingToIndexError
 
 DESCRIPTION = (
     "Index files into Milvus. Types: txt rst md html xml json csv eml pdf docx pptx epub, "
@@ -68,16 +61,26 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
     p.add_argument("paths", nargs="+", help="files or directories")
     p.add_argument(
         "--encoders",
-        help="comma-separated encoders indexed in one pass, "
-        "e.g. student,teacher (default: --encoder)",
+        help="comma-separated encoders indexed in one pass, e.g. student,teacher "
+        "(default: --encoder)",
     )
+    add_selection_arguments(p)
+    add_chunking_arguments(p)
+    add_limit_arguments(p)
+    add_ray_options(p)
+    add_store_options(p)
+    handlers["index"] = run_index
+
+
+def add_selection_arguments(p: argparse.ArgumentParser) -> None:
+    """Which files: globs, links, pruning, rebuilding."""
     p.add_argument("--include", action="append", default=[], help="glob to keep (repeatable)")
     p.add_argument("--exclude", action="append", default=[], help="glob to drop (repeatable)")
     p.add_argument(
         "--follow-links",
         action="store_true",
-        help="also read files and folders that symbolic links reach outside the "
-        "named paths (skipped by default)",
+        help="also read files and folders that symbolic links reach outside the named "
+        "paths (skipped by default)",
     )
     p.add_argument(
         "--prune",
@@ -85,6 +88,13 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
         help="delete chunks of files that no longer exist under the given folders",
     )
     p.add_argument("--rebuild", action="store_true", help=REBUILD_HELP)
+    p.add_argument(
+        "--report", help="per-file JSON report (default <data dir>/reports/last-index.json)"
+    )
+
+
+def add_chunking_arguments(p: argparse.ArgumentParser) -> None:
+    """How files become chunks."""
     chunking = ChunkingConfig()
     p.add_argument("--chunking", choices=["by_title", "basic"], default=chunking.strategy)
     p.add_argument(
@@ -109,11 +119,14 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
     p.add_argument(
         "--read-rst",
         action="store_true",
-        help="read reStructuredText (.rst, and .txt files that read as reST) as "
-        "reST: roles and directives become their text. Off by default: it cost "
-        "the teacher 0.50 nDCG@10 on the Django FAQ set "
-        "(docs/results/rst_cleaning.md)",
+        help="read reStructuredText (.rst, and .txt files that read as reST) as reST: roles "
+        "and directives become their text (see docs/results/README.md, rST cleaning)",
     )
+
+
+def add_limit_arguments(p: argparse.ArgumentParser) -> None:
+    """Workers, budgets, size limits, the embedding cache."""
+    budget = IndexOptions()
     p.add_argument(
         "--workers",
         type=int,
@@ -129,14 +142,13 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
     p.add_argument(
         "--max-file-mb", type=float, default=100.0, help="larger files are refused (default 100)"
     )
-    budget = IndexOptions()
     p.add_argument(
         "--file-budget",
         type=float,
         default=budget.file_budget_s,
-        help="seconds one file may take, partitioning (--timeout) and encoding "
-        "together (default %(default)s); over it the file fails with the "
-        "reason and keeps its earlier chunks",
+        help="seconds one file may take, partitioning (--timeout) and encoding together "
+        "(default %(default)s); over it the file fails with the reason and keeps its "
+        "earlier chunks",
     )
     p.add_argument(
         "--max-file-chunks",
@@ -145,16 +157,10 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
         help="a file cut into more chunks fails with the reason (default %(default)s)",
     )
     p.add_argument("--no-embedding-cache", action="store_true", help=CACHE_HELP)
-    p.add_argument(
-        "--report", help="per-file JSON report (default <data dir>/reports/last-index.json)"
-    )
-    add_ray_options(p)
-    add_store_options(p)
-    handlers["index"] = run_index
 
 
 def options_from_args(
-    args: argparse.Namespace, roots: Sequence[Path], settings: Settings | None = None
+    args: argparse.Namespace, roots: list[Path], settings: Settings | None = None
 ) -> IndexOptions:
     """The pipeline's options from the command line (the embedding cache from ``settings``)."""
     cache = None if settings is None or args.no_embedding_cache else settings.embedding_cache
@@ -183,152 +189,45 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     """Handler for ``distilsearch index``."""
     roots = [Path(p) for p in args.paths]
     names = [n.strip() for n in (args.encoders or settings.encoder).split(",") if n.strip()]
-    return index_paths(
-        settings,
-        roots,
-        names,
-        options_from_args(args, roots, settings),
-        include=args.include,
-        exclude=args.exclude,
+    request = IndexRequest(
+        paths=tuple(roots),
+        encoders=tuple(names),
+        options=options_from_args(args, roots, settings),
+        include=tuple(args.include),
+        exclude=tuple(args.exclude),
         follow_links=args.follow_links,
-        report_path=Path(args.report) if args.report else None,
         rebuild=args.rebuild,
         ray=ray_options_from_args(args),
+        report_path=Path(args.report) if args.report else None,
     )
+    return index_and_print(settings, request)
 
 
-def index_paths(
-    settings: Settings,
-    roots: Sequence[Path],
-    encoder_names: Sequence[str],
-    options: IndexOptions | None = None,
-    include: Sequence[str] = (),
-    exclude: Sequence[str] = (),
-    follow_links: bool = False,
-    report_path: Path | None = None,
-    rebuild: bool = False,
-    ray: RayOptions | None = None,
-) -> int:
-    """Index ``roots`` with each named encoder; print the report; return the exit code.
+def index_and_print(settings: Settings, request: IndexRequest) -> int:
+    """Run the indexing use case under a progress bar; print the report; the exit code."""
+    from shell.index_progress import BarEvents
+    from usecases.indexing import index_paths
 
-    With ``rebuild``, each encoder's collection is dropped first (after the walk found
-    something to index) and built again from ``roots`` alone. With ``ray``, the Ray
-    engine runs instead of the local one (``shell.index_ray``).
-    """
-    walk = walk_files(list(roots), include, exclude, follow_links)
-    if not walk.files and not walk.skipped:
-        print("no files found under the given paths", file=sys.stderr)
+    events = BarEvents()
+    try:
+        outcome = index_paths(settings, request, events)
+    except NothingToIndexError as exc:
+        print(f"distilsearch index: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    options = options or IndexOptions(
-        embedding_cache=settings.embedding_cache,
-        embedding_cache_mb=max(1, settings.embedding_cache_mb),
-    )
-    if ray is None:
-        report, counts = _index_with_progress(settings, walk, encoder_names, options, rebuild)
-    else:
-        from shell.index_ray import index_on_ray
+    finally:
+        events.close()
+    return print_outcome(outcome)
 
-        report, counts = index_on_ray(settings, walk, encoder_names, options, rebuild, ray)
-    report_path = report_path or settings.data_dir / "reports" / "last-index.json"
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(report.to_json())
+
+def print_outcome(outcome: IndexOutcome) -> int:
+    """The report's table and summary, the collections, and the exit code it means."""
+    report = outcome.report
     print(report.table())
     print(report.summary())
-    for name, count in counts.items():
-        print(f"collection {name}: {count} chunks at {settings.milvus_uri}")
-    print(f"report: {report_path}")
+    for name, count in outcome.counts.items():
+        print(f"collection {name}: {count} chunks at {outcome.location}")
+    print(f"report: {outcome.report_path}")
     if report.error:
         print(f"distilsearch index: stopped early: {report.error}", file=sys.stderr)
         return EXIT_STORE_UNAVAILABLE
     return EXIT_OK if report.ok else EXIT_SOME_FILES_FAILED
-
-
-def _index_with_progress(
-    settings: Settings,
-    walk: Walk,
-    encoder_names: Sequence[str],
-    options: IndexOptions,
-    rebuild: bool = False,
-) -> tuple[IndexReport, dict[str, int]]:
-    """Run the pipeline under a progress bar; ``(report, chunks per collection)``."""
-    from tqdm import tqdm
-
-    from encoders import build_encoder
-    from indexer.pipeline import index_files
-    from indexer.stores import open_store
-
-    encoders = [build_encoder(name, settings) for name in encoder_names]
-    store = open_store(settings.milvus_uri, settings.milvus_token)
-    try:
-        _prepare_collections(store, settings, encoders, rebuild)
-        total = len(walk.files) + len(walk.skipped)
-        with tqdm(total=total, unit="file", desc="indexing", dynamic_ncols=True) as bar:
-            started = time.perf_counter()
-            # every key set up front: the encode thread updates values, never the key set
-            postfix: dict[str, object] = {"chunks": 0, "chunks_per_s": "0.0", "encoding": "-"}
-
-            def progress(_result: object, chunks_written: int) -> None:
-                bar.update()
-                rate = chunks_written / max(time.perf_counter() - started, 1e-9)
-                postfix.update(chunks=chunks_written, chunks_per_s=f"{rate:.1f}")
-                bar.set_postfix(postfix, refresh=False)
-
-            def encoding(label: str, done: int, to_encode: int) -> None:
-                postfix["encoding"] = f"{label[-40:]} {done}/{to_encode}"
-                bar.set_postfix(postfix)  # shows progress inside a large file
-
-            report = index_files(
-                walk.files,
-                encoders,
-                store,
-                settings.collection,
-                options,
-                progress,
-                walk.skipped,
-                encoding,
-            )
-        counts = {} if report.error else {n: store.count(n) for n in report.collections}
-    finally:
-        store.close()
-    return report, counts
-
-
-def _prepare_collections(
-    store: VectorStore, settings: Settings, encoders: Sequence[Encoder], rebuild: bool
-) -> None:
-    """With ``rebuild``, warn what will not come back and drop each existing target
-    collection; without, give each existing one that lacks full text its BM25 field."""
-    existing = [
-        name
-        for name in (collection_name(settings.collection, e.name) for e in encoders)
-        if store.collection_info(name) is not None
-    ]
-    if rebuild and existing:
-        uploads = settings.data_dir / "uploads"
-        print(
-            "distilsearch index --rebuild: only files under the given paths come back; "
-            f"chunks indexed from other folders, and files uploaded in the UI (under {uploads}, "
-            "deleted once indexed), are gone until indexed or uploaded again.",
-            file=sys.stderr,
-        )
-    for name in existing:
-        if rebuild:
-            print(
-                f"dropping collection {name} ({store.count(name)} chunks) at {settings.milvus_uri}",
-                file=sys.stderr,
-            )
-            store.drop(name)
-        elif not store.has_full_text(name):
-            upgrade_collection(store, name)
-
-
-def upgrade_collection(store: VectorStore, name: str) -> int:
-    """Add the full-text field to ``name`` in place, saying so; rows kept."""
-    print(
-        f"collection {name} has no full-text field: adding it in place "
-        "(every chunk and vector kept, nothing re-encoded)",
-        file=sys.stderr,
-    )
-    kept = store.upgrade_full_text(name)
-    print(f"collection {name}: full text added, {kept} chunks kept", file=sys.stderr)
-    return kept

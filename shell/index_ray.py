@@ -1,22 +1,11 @@
-"""``distilsearch index --engine ray``: the Ray Data engine behind the index command.
-
-The walk, ``--rebuild``, the report, its table and the exit codes are the index
-command's; only the run differs (:mod:`indexer.ray_engine`). A Milvus Lite file is
-served over gRPC for the run when Ray is local (a file cannot be opened by several
-processes); with ``--ray-address`` it needs a Milvus server URI.
-"""
+"""``distilsearch index --engine ray``: the flags of the Ray engine
+(:mod:`usecases.indexing_ray` runs it)."""
 
 from __future__ import annotations
 
 import argparse
-import time
-from collections.abc import Sequence
 
-from core.settings import Settings
-from indexer.pipeline import IndexOptions
 from indexer.ray_engine import INSTALL_HINT, RayOptions, ray_installed
-from indexer.report import IndexReport
-from indexer.walk import Walk
 
 
 def add_ray_options(parser: argparse.ArgumentParser) -> None:
@@ -53,53 +42,3 @@ def ray_options_from_args(args: argparse.Namespace) -> RayOptions | None:
     return RayOptions(
         address=args.ray_address, chunk_actors=max(1, args.workers), encode_actors=args.ray_encoders
     )
-
-
-def index_on_ray(
-    settings: Settings,
-    walk: Walk,
-    encoder_names: Sequence[str],
-    options: IndexOptions,
-    rebuild: bool,
-    ray_options: RayOptions,
-) -> tuple[IndexReport, dict[str, int]]:
-    """Run the Ray engine under a progress bar; ``(report, chunks per collection)``."""
-    from tqdm import tqdm
-
-    from encoders import build_encoder
-    from indexer.ray_engine import index_files_ray, ray_session, ray_store_uri
-    from indexer.stores import open_store
-    from shell.index_command import _prepare_collections
-
-    encoders = [build_encoder(name, settings) for name in encoder_names]
-    with ray_store_uri(settings.milvus_uri, ray_options.address) as uri:
-        store = open_store(uri, settings.milvus_token)
-        try:
-            _prepare_collections(store, settings, encoders, rebuild)
-            total = len(walk.files) + len(walk.skipped)
-            with (
-                ray_session(ray_options),
-                tqdm(total=total, unit="file", desc="indexing (ray)", dynamic_ncols=True) as bar,
-            ):
-                started = time.perf_counter()
-
-                def progress(_result: object, chunks_written: int) -> None:
-                    bar.update()
-                    rate = chunks_written / max(time.perf_counter() - started, 1e-9)
-                    bar.set_postfix(chunks=chunks_written, chunks_per_s=f"{rate:.1f}")
-
-                report = index_files_ray(
-                    walk.files,
-                    encoders,
-                    store,
-                    uri,
-                    settings,
-                    options,
-                    ray_options,
-                    progress,
-                    walk.skipped,
-                )
-            counts = {} if report.error else {n: store.count(n) for n in report.collections}
-        finally:
-            store.close()
-    return report, counts

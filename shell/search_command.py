@@ -114,7 +114,7 @@ def stored_source(given: str, roots: tuple[str, ...], known: Iterable[str]) -> s
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:
     """Handler: the top hits with their sources, or JSON."""
-    from search_app.service import SearchService
+    from usecases.search import SearchService
 
     mode = args.mode or settings.search_mode
     fusion = fusion_from_args(args, mode)  # before the store opens: flags fail fast

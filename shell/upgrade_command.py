@@ -6,7 +6,6 @@ import argparse
 
 from core.settings import Settings
 from shell.common import EXIT_OK, Handler, Subparsers, add_store_options
-from shell.index_command import upgrade_collection
 
 
 def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
@@ -25,25 +24,13 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
 
 def run_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     """Handler: upgrade each collection that needs it; say which were already current."""
-    from indexer.stores import open_store
-    from indexer.stores.milvus_upgrade import STAGING_SUFFIX
+    from shell.index_progress import BarEvents
+    from usecases.upgrading import upgrade_all
 
-    store = open_store(settings.milvus_uri, settings.milvus_token)
-    try:
-        prefix = f"{settings.collection}_"
-        names = [n for n in store.list_collections() if n.startswith(prefix)]
-        for target in dict.fromkeys(n.removesuffix(STAGING_SUFFIX) for n in names):
-            half_done = target + STAGING_SUFFIX in names  # an upgrade stopped half way
-            if (
-                half_done
-                or store.collection_info(target) is None
-                or not store.has_full_text(target)
-            ):
-                upgrade_collection(store, target)
-            else:
-                print(f"collection {target}: already has full text")
-        if not names:
-            print(f"no collections under {settings.collection!r} at {settings.milvus_uri}")
-    finally:
-        store.close()
+    done = upgrade_all(settings, BarEvents())
+    for name, state in done.items():
+        if state == "current":
+            print(f"collection {name}: already has full text")
+    if not done:
+        print(f"no collections under {settings.collection!r} at {settings.milvus_uri}")
     return EXIT_OK

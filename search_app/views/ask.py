@@ -6,20 +6,20 @@ import re
 
 import streamlit as st
 
-from search_app.answer_text import grouped
 from search_app.components import (
     attempt,
     escape_markdown,
     filter_inputs,
-    hit_header,
     indexed_or_stop,
     require_service,
     source_format,
     system_choices,
     system_select,
 )
+from search_app.hits import hit_header
 from search_app.mode_widgets import default_mode_caption, fusion_inputs, mode_select, offered_modes
-from search_app.rag import Answer
+from usecases.answer_text import grouped
+from usecases.rag import Answer
 
 _ESCAPED_CITE = re.compile(r"\\\[(\d{1,3})\\\]")
 

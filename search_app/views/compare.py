@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from search_app.compare import ComparedHit, Comparison
 from search_app.components import (
     attempt,
     code_span,
@@ -24,6 +23,7 @@ from search_app.components import (
 )
 from search_app.encoder_notes import missing_encoders_note
 from search_app.mode_widgets import default_mode_caption, fusion_inputs, mode_select, offered_modes
+from usecases.compare import ComparedHit, Comparison
 
 st.title("Compare")
 st.caption(

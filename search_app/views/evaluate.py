@@ -18,12 +18,9 @@ st.caption(
 service = require_service()
 
 
-def drill_down(report: EvalReport, key: str) -> None:
-    st.markdown("#### Per query")
+def pick_pair(report: EvalReport, key: str) -> tuple[str, str, str]:
+    """``(system, reference, metric)`` chosen on the page."""
     systems, metrics = list(report.systems), report.metric_names()
-    if len(systems) < 2 or not metrics:
-        st.info("Per-query comparison needs two systems with metrics in the report.")
-        return
     c1, c2, c3 = st.columns(3)
     first = next((s for s in systems if s.startswith("student")), systems[0])
     system = c1.selectbox("System", systems, index=systems.index(first), key=f"{key}_sys")
@@ -41,6 +38,15 @@ def drill_down(report: EvalReport, key: str) -> None:
         index=metrics.index("ndcg@10") if "ndcg@10" in metrics else 0,
         key=f"{key}_metric",
     )
+    return system, reference, metric
+
+
+def drill_down(report: EvalReport, key: str) -> None:
+    st.markdown("#### Per query")
+    if len(report.systems) < 2 or not report.metric_names():
+        st.info("Per-query comparison needs two systems with metrics in the report.")
+        return
+    system, reference, metric = pick_pair(report, key)
     dataset_dir = st.text_input(
         "BEIR folder with queries.jsonl (optional, to show query texts)", key=f"{key}_data"
     )

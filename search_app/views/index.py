@@ -16,8 +16,8 @@ from search_app.components import (
     source_format,
     write_key,
 )
-from search_app.library import supported_suffixes
-from search_app.results import IndexOverview, UploadReport
+from usecases.library import supported_suffixes
+from usecases.results import IndexOverview, UploadReport
 
 st.title("Index")
 st.caption(

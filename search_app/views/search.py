@@ -15,13 +15,13 @@ from search_app.components import (
     escape_markdown,
     filter_inputs,
     indexed_or_stop,
-    render_results,
     require_service,
     source_format,
     system_choices,
     system_select,
 )
 from search_app.encoder_notes import missing_encoders_note
+from search_app.hits import render_results
 from search_app.mode_widgets import default_mode_caption, fusion_inputs, mode_select, offered_modes
 
 st.title("distilsearch")

@@ -73,7 +73,7 @@ def test_missing_meta_says_so(tiny, student) -> None:
     [
         ('{"teacher": "all-MiniLM-L6-v2"}', f"names no {TEACHER_FINGERPRINT}"),
         ('{"teacher_fingerprint": ""}', f"names no {TEACHER_FINGERPRINT}"),
-        ("[1, 2]", f"names no {TEACHER_FINGERPRINT}"),
+        ("[1, 2]", "does not hold a JSON object"),
         ("{not json", "cannot read"),
     ],
 )

@@ -20,12 +20,13 @@ import pytest
 
 from evaluation import EvalConfig, EvalReport, SystemResult, load_beir, run_evaluation
 from evaluation.fidelity import rbo
-from evaluation.milvus_systems import bm25_agreement, needs_full_text
+from evaluation.milvus_systems import bm25_agreement
 from evaluation.runner import eval_collection
 from indexer.stores import CollectionInfo, Fusion, InMemoryStore, open_store
 from tests.support.beir_factory import TINY_VOCAB, write_tiny_beir
 from tests.support.fakes import KeywordEncoder, write_distill_meta
 from tests.support.old_schema import create_old_collection
+from usecases.evaluating import corpus_indexer
 
 BM25_RANKINGS = {"q1": ["d1", "d2"], "q2": ["d3", "d2"], "q3": ["d5"]}
 RRF60, WEIGHTED = Fusion("rrf", rrf_k=60), Fusion("weighted", dense_weight=0.5)
@@ -58,7 +59,7 @@ def test_milvus_systems_through_milvus_lite(dataset, lite, tmp_path: Path) -> No
         resamples=100,
     )
     encoder = teacher()
-    report = run_evaluation(dataset, config, lambda _name: encoder, lite)
+    report = run_evaluation(dataset, config, lambda _name: encoder, lite, corpus_indexer())
     assert list(report.systems) == [
         "teacher",
         "bm25",
@@ -105,38 +106,32 @@ def test_milvus_systems_through_milvus_lite(dataset, lite, tmp_path: Path) -> No
     assert loaded.systems["teacher+milvus-rrf60"].kind == "hybrid"
 
 
-def test_an_old_collection_is_rebuilt_when_milvus_search_needs_full_text(
-    dataset, lite, caplog
-) -> None:
+def test_an_old_collection_gets_full_text_in_place_not_rebuilt(dataset, lite, caplog) -> None:
     encoder = teacher()
-    dense_only = EvalConfig(encoders=("teacher",), fidelity_docs=0)
-    collection = eval_collection(dataset, "teacher", dense_only)
+    with_keyword = EvalConfig(encoders=("teacher",), fidelity_docs=0, milvus_bm25=True)
+    collection = eval_collection(dataset, "teacher", with_keyword)
     create_old_collection(
         lite._client, collection, CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
     )
     lite.upsert(collection, dataset.chunks(), encoder.encode_documents(dataset.documents))
     assert lite.has_full_text(collection) is False
+    encoder.calls.clear()
 
-    # dense search alone is served by the old collection as it is
-    report = run_evaluation(dataset, dense_only, lambda _name: encoder, lite)
+    with caplog.at_level(logging.WARNING, logger="usecases.indexing"):
+        report = run_evaluation(
+            dataset, with_keyword, lambda _name: encoder, lite, corpus_indexer()
+        )
+    assert f"collection {collection} has no full-text field: adding it in place" in caplog.text
     assert report.systems["teacher"].efficiency["index_reused"] is True
-    assert lite.has_full_text(collection) is False
-
-    with_keyword = EvalConfig(encoders=("teacher",), fidelity_docs=0, milvus_bm25=True)
-    with caplog.at_level(logging.WARNING, logger="evaluation.systems"):
-        report = run_evaluation(dataset, with_keyword, lambda _name: encoder, lite)
-    assert f"collection {collection} was built before full-text search" in caplog.text
-    assert "dropping and rebuilding" in caplog.text
-    eff = report.systems["teacher"].efficiency
-    assert eff["index_reused"] is False and "before full-text" in eff["index_built_because"]
     assert lite.has_full_text(collection) and lite.count(collection) == 5
     assert report.systems["milvus-bm25"].rankings == BM25_RANKINGS
+    assert len(dataset.documents) not in encoder.calls  # no document was encoded again
 
     caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="evaluation.systems"):
-        again = run_evaluation(dataset, with_keyword, lambda _name: encoder, lite)
+    with caplog.at_level(logging.WARNING, logger="usecases.indexing"):
+        again = run_evaluation(dataset, with_keyword, lambda _name: encoder, lite, corpus_indexer())
     assert again.systems["teacher"].efficiency["index_reused"] is True
-    assert not [r for r in caplog.records if r.name == "evaluation.systems"]
+    assert not [r for r in caplog.records if r.name == "usecases.indexing"]
 
 
 def test_milvus_systems_per_dense_system_and_paired(dataset, tmp_path: Path) -> None:
@@ -154,7 +149,7 @@ def test_milvus_systems_per_dense_system_and_paired(dataset, tmp_path: Path) -> 
         reference=PAIRED,
     )
     store = InMemoryStore()
-    report = run_evaluation(dataset, config, fakes.__getitem__, store)
+    report = run_evaluation(dataset, config, fakes.__getitem__, store, corpus_indexer())
     assert list(report.systems) == [
         PAIRED,
         "teacher",
@@ -166,11 +161,6 @@ def test_milvus_systems_per_dense_system_and_paired(dataset, tmp_path: Path) -> 
     assert report.systems["milvus-bm25"].efficiency["collection"] == student_collection
     assert report.systems["milvus-bm25"].rankings == BM25_RANKINGS
     assert report.bm25_agreement == {}  # no bm25s to agree with
-    assert needs_full_text(config, "student") and needs_full_text(config, "teacher")
-    keyword_only = EvalConfig(encoders=("student:teacher", "teacher"), milvus_bm25=True)
-    assert needs_full_text(keyword_only, "student")
-    assert not needs_full_text(keyword_only, "teacher")
-    assert not needs_full_text(EvalConfig(encoders=("teacher",)), "teacher")
 
 
 def result(name: str, rankings: dict[str, list[str]], ndcg: dict[str, float]) -> SystemResult:

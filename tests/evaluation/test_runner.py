@@ -41,11 +41,12 @@ import pytest
 from encoders import QueryEncoderMismatchError
 from evaluation import EvalConfig, load_beir, run_evaluation
 from evaluation.report import JSON_NAME, MARKDOWN_NAME, PLOT_NAMES
-from evaluation.runner import ensure_index, eval_collection
+from evaluation.runner import eval_collection
 from indexer.stores.base import CollectionInfo
 from indexer.stores.memory import InMemoryStore
 from tests.support.beir_factory import TINY_VOCAB, write_tiny_beir
 from tests.support.fakes import KeywordEncoder, write_distill_meta
+from usecases.evaluating import corpus_indexer
 
 DENSE_NDCG = (1 / math.log2(3) + 1 + 1 / math.log2(6)) / 3
 DENSE_MRR = (1 / 2 + 1 + 1 / 5) / 3
@@ -76,7 +77,7 @@ def encoders() -> dict[str, KeywordEncoder]:
 def test_full_run_pins_every_metric(dataset) -> None:
     fakes = encoders()
     config = EvalConfig(encoders=("teacher", "student"), bm25=True, hybrid=True, resamples=200)
-    report = run_evaluation(dataset, config, fakes.__getitem__, InMemoryStore())
+    report = run_evaluation(dataset, config, fakes.__getitem__, InMemoryStore(), corpus_indexer())
     assert list(report.systems) == ["teacher", "student", "bm25", "teacher+bm25", "student+bm25"]
     teacher = report.systems["teacher"]
     assert teacher.per_query["q1"]["ndcg@10"] == pytest.approx(1 / math.log2(3))
@@ -120,9 +121,9 @@ def test_full_run_pins_every_metric(dataset) -> None:
 def test_collection_is_reused_then_rebuilt_when_stale(dataset) -> None:
     store, teacher = InMemoryStore(), KeywordEncoder(TINY_VOCAB, "teacher")
     config = EvalConfig(encoders=("teacher",), fidelity_docs=2)
-    first = run_evaluation(dataset, config, lambda _name: teacher, store)
+    first = run_evaluation(dataset, config, lambda _name: teacher, store, corpus_indexer())
     teacher.calls.clear()
-    second = run_evaluation(dataset, config, lambda _name: teacher, store)
+    second = run_evaluation(dataset, config, lambda _name: teacher, store, corpus_indexer())
     assert second.systems["teacher"].efficiency["index_reused"] is True
     # one warm-up + three queries, one at a time, then the 2-doc fidelity sample
     assert teacher.calls == [1, 1, 1, 1, 2]
@@ -130,11 +131,12 @@ def test_collection_is_reused_then_rebuilt_when_stale(dataset) -> None:
 
     collection = eval_collection(dataset, "teacher", config)
     store.delete(collection, [store.ids(collection).pop()])  # an interrupted build
-    assert ensure_index(store, teacher, dataset, collection, 256)["index_reused"] is False
+    write = corpus_indexer()
+    assert write(store, teacher, dataset, collection)["index_reused"] is False
     assert store.count(collection) == 5
     store.drop(collection)
     store.ensure_collection(collection, CollectionInfo("teacher", 4, "another-model"))
-    assert ensure_index(store, teacher, dataset, collection, 2)["index_reused"] is False
+    assert write(store, teacher, dataset, collection)["index_reused"] is False
     assert store.collection_info(collection).fingerprint == teacher.fingerprint
 
 
@@ -179,7 +181,9 @@ def test_teacher_query_system_pins_its_figures(dataset, tmp_path: Path) -> None:
         encoders=("teacher", "student", "student:teacher"), bm25=True, hybrid=True, resamples=200
     )
     store = InMemoryStore()
-    report = run_evaluation(dataset, config, lambda n: built.append(n) or fakes[n], store)
+    report = run_evaluation(
+        dataset, config, lambda n: built.append(n) or fakes[n], store, corpus_indexer()
+    )
     assert sorted(built) == ["student", "teacher"]  # each encoder built once
     assert list(report.systems)[:4] == ["teacher", "student", PAIRED, "bm25"]
     assert f"{PAIRED}+bm25" in report.systems
@@ -223,18 +227,18 @@ def test_an_unpaired_teacher_query_system_fails_before_indexing(dataset, tmp_pat
     fakes, store = encoders(), InMemoryStore()  # the student names no teacher
     config = EvalConfig(encoders=("teacher", "student:teacher"), bm25=True)
     with pytest.raises(QueryEncoderMismatchError, match="no model folder"):
-        run_evaluation(dataset, config, fakes.__getitem__, store)
+        run_evaluation(dataset, config, fakes.__getitem__, store, corpus_indexer())
     assert store.list_collections() == []
     fakes["student"].model_dir = write_distill_meta(tmp_path / "student", "another-teacher")
     with pytest.raises(QueryEncoderMismatchError, match="not the teacher"):
-        run_evaluation(dataset, config, fakes.__getitem__, store)
+        run_evaluation(dataset, config, fakes.__getitem__, store, corpus_indexer())
     assert store.list_collections() == []
 
 
 def test_a_teacher_query_system_alone_indexes_the_student(dataset, tmp_path: Path) -> None:
     fakes, store = paired_encoders(tmp_path / "student"), InMemoryStore()
     config = EvalConfig(encoders=("student:teacher",), reference=PAIRED)
-    report = run_evaluation(dataset, config, fakes.__getitem__, store)
+    report = run_evaluation(dataset, config, fakes.__getitem__, store, corpus_indexer())
     assert list(report.systems) == [PAIRED] and report.fidelity == {}
     assert report.systems[PAIRED].efficiency["index_reused"] is False
     assert report.systems[PAIRED].metrics["ndcg@10"] == pytest.approx(PAIRED_NDCG)
@@ -247,7 +251,7 @@ def test_report_files(dataset, tmp_path: Path) -> None:
 
     fakes = encoders()
     config = EvalConfig(encoders=("teacher", "student"), bm25=True, hybrid=True, resamples=50)
-    report = run_evaluation(dataset, config, fakes.__getitem__, InMemoryStore())
+    report = run_evaluation(dataset, config, fakes.__getitem__, InMemoryStore(), corpus_indexer())
     paths = report.save(tmp_path / "out")
     data = json.loads((tmp_path / "out" / JSON_NAME).read_text())
     assert {"dataset", "split", "created", "config", "systems", "fidelity", "significance"} <= set(

@@ -15,6 +15,7 @@ import pytest
 from evaluation import EvalConfig, load_beir, run_evaluation
 from indexer.stores.milvus import MilvusStore
 from tests.support.paths import SCIFACT
+from usecases.evaluating import corpus_indexer
 
 MTEB_MINILM_NDCG10 = 0.6451
 BM25S_NDCG10 = 0.6874
@@ -32,7 +33,7 @@ def test_minilm_and_bm25_reproduce_published_scifact(teacher, tmp_path: Path) ->
     store = MilvusStore(str(tmp_path / "milvus.db"))
     try:
         config = EvalConfig(encoders=("teacher",), bm25=True, fidelity_docs=16, resamples=1000)
-        report = run_evaluation(dataset, config, lambda _name: teacher, store)
+        report = run_evaluation(dataset, config, lambda _name: teacher, store, corpus_indexer())
     finally:
         store.close()
     dense, bm25 = report.systems["teacher"], report.systems["bm25"]

@@ -11,10 +11,10 @@ from streamlit.testing.v1 import AppTest
 
 import search_app.components as components
 from evaluation.agreement import AgreementEstimate, SystemAgreement
-from search_app.service import SearchService
 from tests.support.app_pages import run_page
 from tests.support.fakes import KeywordEncoder, keyword_index, write_distill_meta
 from tests.support.services import fake_service
+from usecases.search import SearchService
 
 DOCS = {"a.txt": "cat cat dog", "b.txt": "bird bird cat", "c.txt": "dog"}
 VERDICT = (

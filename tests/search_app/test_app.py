@@ -258,9 +258,10 @@ def test_index_page_uploads_shows_stats_and_deletes(app_env, built, monkeypatch)
 
 
 def test_markdown_escaping_leaves_no_live_syntax():
-    from search_app.components import escape_markdown, highlighted_markdown
-    from search_app.text import Highlight
+    from search_app.components import escape_markdown
+    from search_app.hits import highlighted_markdown
     from tests.support.app_builders import XSS_PAYLOAD
+    from usecases.highlight import Highlight
 
     escaped = escape_markdown(XSS_PAYLOAD + " [x](javascript:alert(1)) :red[y] $z$ `c`")
     unescaped = re.sub(r"\\.", "", escaped)  # drop every escaped character

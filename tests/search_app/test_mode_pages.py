@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-import search_app.service as service_module
+import usecases.search as service_module
 from indexer import MODES
 from search_app.resources import get_service
 from tests.support.app_pages import run_page, texts

@@ -16,10 +16,7 @@ import pytest
 from core.settings import SEARCH_MODES, load_settings
 from indexer import MODES
 from indexer.stores import FullTextUnavailableError, Fusion
-from search_app.components import highlighted_markdown
-from search_app.search_modes import fusion_label, mode_label
-from search_app.service import NotIndexedError
-from search_app.text import Highlight
+from search_app.hits import highlighted_markdown
 from tests.support.fakes import (
     KeywordEncoder,
     keyword_index,
@@ -27,6 +24,9 @@ from tests.support.fakes import (
     write_distill_meta,
 )
 from tests.support.services import fake_service
+from usecases.highlight import Highlight
+from usecases.search import NotIndexedError
+from usecases.search_modes import fusion_label, mode_label
 
 DOCS = {
     "a.txt": "cat cat dog",

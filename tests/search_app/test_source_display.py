@@ -5,7 +5,8 @@ from __future__ import annotations
 from indexer.retrieval import collection_name
 from indexer.stores.base import CollectionInfo
 from indexer.types import Hit
-from search_app.components import SourceFormat, hit_header
+from search_app.components import SourceFormat
+from search_app.hits import hit_header
 from tests.support.fakes import KeywordEncoder, keyword_index
 from tests.support.services import fake_service
 

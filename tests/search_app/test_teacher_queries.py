@@ -18,11 +18,11 @@ import pytest
 
 from encoders import QueryEncoderMismatchError, SentenceTransformerEncoder
 from search_app.resources import get_service
-from search_app.service import SearchService
 from tests.support.app_builders import build_index, save_student_standin
 from tests.support.app_pages import run_page
 from tests.support.fakes import KeywordEncoder, keyword_index, write_distill_meta
 from tests.support.services import fake_service, point_app_at
+from usecases.search import SearchService
 
 DOCS = {"a.txt": "cat cat dog", "b.txt": "bird bird cat", "c.txt": "dog"}
 MODE = "student docs + teacher queries"

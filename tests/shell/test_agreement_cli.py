@@ -12,6 +12,7 @@ from evaluation.agreement import DEFAULT_MAX_PASSAGES, DEFAULT_MAX_QUERIES, TEAC
 from shell import agreement_command
 from shell.cli import build_parser, main
 from tests.support.tiny_models import tiny_corpus, tiny_teacher
+from usecases.agreement import TRAINING_CORPUS
 
 SYSTEMS = {"teacher", "student", TEACHER_QUERIES}
 
@@ -40,7 +41,7 @@ def test_distill_records_the_estimate_in_both_exports(distilled) -> None:
         assert set(block["systems"]) == SYSTEMS
         assert block["n_queries"] > 0 and block["n_passages"] > 0
         assert block["systems"]["teacher"]["overlap_at_10"] == pytest.approx(1.0)
-        assert block["corpus"] == agreement_command.TRAINING_CORPUS
+        assert block["corpus"] == TRAINING_CORPUS
     assert fp32["verdict"].startswith("On your documents the student agrees with the teacher")
     assert int8["verdict"].startswith("On your documents the int8 student agrees")
     assert fp32["verdict"] in (distilled["out"] / "README.md").read_text()

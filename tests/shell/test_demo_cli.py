@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 
-import shell.demo_command as demo
+import shell.demo_command as demo_command
+import usecases.demo as demo
 from shell.cli import EXIT_OK, main
+from usecases.distilling import DistillOutcome
+from usecases.indexing import IndexRequest
 
 
 @pytest.fixture
@@ -19,18 +22,19 @@ def recorded(tmp_path: Path, monkeypatch) -> dict[str, list[str]]:
     monkeypatch.delenv("MILVUS_URI", raising=False)
     calls: dict[str, list[str]] = {}
 
-    def distil(_config, _data, out: Path, _settings, _run) -> int:
+    def distil(_config, _data, out: Path, _settings, _run) -> DistillOutcome:
         out.mkdir(parents=True)
         (out.parent / "student-int8").mkdir()
-        return EXIT_OK
+        return DistillOutcome(out, None)
 
-    def index(_settings, _paths, encoders, include) -> int:
-        calls["encoders"] = list(encoders)
+    def index(_settings, request: IndexRequest) -> int:
+        calls["encoders"] = list(request.encoders)
+        calls["include"] = list(request.include)
         return EXIT_OK
 
     monkeypatch.setattr(demo, "fetch_django_docs", lambda dest: dest)
     monkeypatch.setattr(demo, "distill_student", distil)
-    monkeypatch.setattr(demo, "index_paths", index)
+    monkeypatch.setattr(demo_command, "index_and_print", index)
     return calls
 
 

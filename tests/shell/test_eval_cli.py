@@ -10,6 +10,7 @@ from urllib.error import URLError
 import pytest
 
 import encoders.registry
+import usecases.evaluating
 from evaluation import beir
 from shell.cli import main
 from shell.eval_command import parse_encoders, parse_fusions, parse_systems
@@ -25,10 +26,12 @@ def isolated_env(tmp_path: Path, monkeypatch) -> None:
 
 
 def patch_build_encoder(monkeypatch, build) -> None:
-    """Make the command build ``build``'s encoders: it imports ``build_encoder`` from the
-    ``encoders`` package, which holds its own reference to the registry's function."""
+    """Make the command build ``build``'s encoders: the evaluation use case imports
+    ``build_encoder`` from the ``encoders`` package, which holds its own reference to the
+    registry's function."""
     monkeypatch.setattr(encoders, "build_encoder", build)
     monkeypatch.setattr(encoders.registry, "build_encoder", build)
+    monkeypatch.setattr(usecases.evaluating, "build_encoder", build)
 
 
 def test_parse_encoders() -> None:

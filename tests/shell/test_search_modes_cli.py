@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import encoders
-import indexer.stores
-import search_app.service as service_module
+import usecases.indexing
+import usecases.search as service_module
 from shell.cli import EXIT_ERROR, EXIT_OK, main
 from tests.support.fakes import KeywordEncoder, keyword_index, old_collections_store
 
@@ -41,6 +41,7 @@ def cli_env(tmp_path: Path, monkeypatch) -> Path:
     teacher = KeywordEncoder(["cat", "dog", "filter", "kitchen"], name="teacher")
     monkeypatch.setattr(encoders, "build_encoder", lambda _name, _settings: teacher)
     monkeypatch.setattr(service_module, "build_encoder", lambda _name, _settings: teacher)
+    monkeypatch.setattr(usecases.indexing, "build_encoder", lambda _name, _settings: teacher)
     return tmp_path
 
 
@@ -120,7 +121,7 @@ def test_indexing_again_upgrades_an_old_collection_and_keeps_its_chunks(
 ) -> None:
     teacher = encoders.build_encoder("teacher", None)
     store = keyword_index({"old.txt": "cat"}, teacher, store=old_collections_store("docs_teacher"))
-    monkeypatch.setattr(indexer.stores, "open_store", lambda _uri, _token="": store)
+    monkeypatch.setattr(usecases.indexing, "open_store", lambda _uri, _token="": store)
     monkeypatch.setattr(service_module, "open_store", lambda _uri, _token="": store)
     assert main(["search", "cat", "--mode", "keyword"]) == EXIT_ERROR
     assert "distilsearch upgrade" in capsys.readouterr().err

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import search_app.service as service_module
+import usecases.search as service_module
 from shell.cli import EXIT_OK, main
 from tests.support.fakes import KeywordEncoder, keyword_index
 

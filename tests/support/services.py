@@ -20,7 +20,7 @@ def fake_service(
     Settings point into ``tmp_path`` (``env`` adds variables). Returns the service and
     the list of names the registry was asked for (to check what was loaded).
     """
-    from search_app.service import SearchService
+    from usecases.search import SearchService
 
     asked: list[str] = []
 
@@ -44,7 +44,7 @@ def point_app_at(
     monkeypatch: pytest.MonkeyPatch, data: Path, models: Path, encoders: Mapping[str, Encoder]
 ) -> None:
     """Environment for the app (data and models folders) and a registry of loaded encoders."""
-    import search_app.service as service_module
+    import usecases.search as service_module
     from search_app.resources import get_service
 
     monkeypatch.setenv("DISTILSEARCH_DATA_DIR", str(data))

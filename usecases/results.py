@@ -8,8 +8,8 @@ from encoders.systems import system_label
 from indexer import Mode
 from indexer.stores import Fusion
 from indexer.types import Hit
-from search_app.search_modes import mode_label
-from search_app.text import Highlight
+from usecases.highlight import Highlight
+from usecases.search_modes import mode_label
 
 #: ``system_label`` lives in :mod:`encoders.systems` (evaluation names systems the same
 #: way); it stays importable from here for the UI.

@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
-from encoders import TEACHER
-from evaluation import JSON_NAME, EvalConfig, EvalReport, load_beir, run_evaluation, subsample
-from search_app.index_context import IndexContext
+from evaluation import JSON_NAME, EvalReport
+from usecases.workspace import IndexContext
 
 logger = logging.getLogger(__name__)
 
@@ -56,22 +54,11 @@ class ReportCatalog:
         """Evaluate ``encoders`` on a subsample (the judged docs of the first ``max_queries``
         queries, topped up to ``max_docs``); returns the written report's folder.
 
-        A write: refused (:class:`~search_app.access.WriteRefusedError`) without ``key``.
+        A write: refused (:class:`~usecases.access.WriteRefusedError`) without ``key``.
         """
         self._ctx.writes.check(key)
-        if not encoders:
-            raise ValueError("choose at least one encoder")
-        full = load_beir(Path(dataset_dir).expanduser(), split)
-        small = subsample(full, max_queries, max_docs)
-        config = EvalConfig(
-            encoders=tuple(encoders),
-            reference=TEACHER if TEACHER in encoders else encoders[0],
-            fidelity_docs=min(256, len(small.doc_ids)),
-            resamples=2000,
-        )
-        report = run_evaluation(small, config, self._ctx.encoder, self._ctx.store)
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        out = self._ctx.settings.data_dir / "reports" / f"{small.name}-{stamp}"
-        report.save(out)
-        logger.info("small evaluation of %s written to %s", ", ".join(encoders), out)
-        return out
+        from usecases.evaluating import run_small
+
+        limits = (max_queries, max_docs)
+        ctx = self._ctx
+        return run_small(ctx.settings, ctx.store, ctx.encoder, dataset_dir, encoders, limits, split)

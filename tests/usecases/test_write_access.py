@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from core.settings import load_settings
-from search_app.access import WriteAccess, WriteRefusedError
-from search_app.service import SearchService
 from tests.support.beir_factory import write_tiny_beir
 from tests.support.fakes import KeywordEncoder, keyword_index
 from tests.support.services import fake_service
+from usecases.access import WriteAccess, WriteRefusedError
+from usecases.search import SearchService
 
 KEY = "correct-horse-battery"
 

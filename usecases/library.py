@@ -11,22 +11,18 @@ encoders in one pass (Milvus Lite allows one process per file).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from encoders import Encoder
 from indexer.chunking import file_type_of
 from indexer.names import shown_source, source_name, source_root
-from indexer.pipeline import IndexOptions, index_files
-from indexer.report import FileResult
 from indexer.retrieval import collection_name
-from indexer.sniff import EXTENSIONS, Limits, Rejected, Unsupported, detect
-from search_app.index_context import IndexContext
-from search_app.results import CollectionStats, IndexOverview, UploadOutcome, UploadReport
-from search_app.uploads import UploadRejected, check_upload
+from indexer.sniff import EXTENSIONS
+from usecases.results import CollectionStats, IndexOverview, UploadOutcome, UploadReport
+from usecases.uploads import ProgressFn, UploadRejected, check_upload, index_accepted
+from usecases.workspace import IndexContext
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +30,6 @@ logger = logging.getLogger(__name__)
 #: chunks), so it is cached; this process's own writes clear it, and
 #: with a Milvus Lite file no other process can write.
 SOURCES_TTL_S = {"lite": 600.0, "server": 60.0}
-ProgressFn = Callable[[int, int, str], None]
 
 
 def supported_suffixes() -> frozenset[str]:
@@ -43,7 +38,7 @@ def supported_suffixes() -> frozenset[str]:
 
 
 class IndexLibrary:
-    """Index management for one :class:`~search_app.service.SearchService`."""
+    """Index management for one :class:`~usecases.search.SearchService`."""
 
     def __init__(self, index: IndexContext, workers: int = 1) -> None:
         self._ctx = index
@@ -169,7 +164,7 @@ class IndexLibrary:
     def delete_source(self, source: str, *, key: str | None = None) -> dict[str, int]:
         """Delete ``source``'s chunks from every encoder collection; encoder -> deleted.
 
-        A write: refused (:class:`~search_app.access.WriteRefusedError`) without ``key``.
+        A write: refused (:class:`~usecases.access.WriteRefusedError`) without ``key``.
         """
         self._ctx.writes.check(key)
         deleted = {}
@@ -194,7 +189,7 @@ class IndexLibrary:
     ) -> UploadReport:
         """Check, write, index with each encoder (its own collection), then delete the files.
 
-        A write: refused (:class:`~search_app.access.WriteRefusedError`) without ``key``.
+        A write: refused (:class:`~usecases.access.WriteRefusedError`) without ``key``.
         """
         self._ctx.writes.check(key)
         started = time.perf_counter()
@@ -215,60 +210,8 @@ class IndexLibrary:
         if accepted:
             loaded = [self._ctx.encoder(name) for name in encoders]  # fail before writing
             with self._write_lock:
-                outcomes.extend(self._index(accepted, loaded, on_progress))
+                outcomes.extend(
+                    index_accepted(self._ctx, accepted, loaded, self.workers, on_progress)
+                )
             self._forget_sources()
         return UploadReport(outcomes, time.perf_counter() - started)
-
-    def _index(
-        self, files: dict[str, bytes], encoders: list[Encoder], on_progress: ProgressFn | None
-    ) -> list[UploadOutcome]:
-        """Write, sniff, index and delete ``files``; one outcome per file."""
-        self.upload_dir.mkdir(parents=True, exist_ok=True)
-        limits = Limits(max_file_bytes=self.max_upload_bytes)
-        names = tuple(e.name for e in encoders)
-        outcomes: dict[str, UploadOutcome] = {}
-        paths: list[Path] = []
-        try:
-            for safe, data in files.items():
-                path = self.upload_dir / safe
-                _write_new(path, data)
-                paths.append(path)
-                try:
-                    detect(path, limits)
-                except (Unsupported, Rejected) as exc:
-                    outcomes[safe] = UploadOutcome(safe, "rejected", reason=f"{safe}: {exc}")
-            todo = [p for p in paths if p.name not in outcomes]
-            done = 0
-
-            def on_file(result: FileResult, _chunks_written: int) -> None:
-                nonlocal done
-                done += 1
-                name = Path(result.path).name
-                outcomes[name] = UploadOutcome(
-                    name, result.status, result.chunks, result.reason, names
-                )
-                if on_progress is not None:
-                    on_progress(done, len(todo), name)
-
-            if todo:
-                base = self._ctx.base_collection
-                index_files(
-                    todo,
-                    encoders,
-                    self._ctx.store,
-                    base,
-                    IndexOptions(limits=limits, workers=self.workers),
-                    on_file,
-                )
-        finally:
-            for path in paths:
-                path.unlink(missing_ok=True)
-        return [outcomes.get(n) or UploadOutcome(n, "failed", reason="not indexed") for n in files]
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` without following a symlink planted there."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)

@@ -29,7 +29,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from search_app.text import collapse_whitespace, split_sentences
+from usecases.highlight import collapse_whitespace, split_sentences
 
 MAX_WORDS = 80
 PROSE_SHARE = 0.6
@@ -192,7 +192,7 @@ _CITE_NUMBER = re.compile(r"\[(\d{1,3})\]")
 def claims(text: str) -> list[AnswerPoint]:
     """A free-text answer with ``[n]`` (or ``[1, 2]``) markers as claims.
 
-    Sentences as :func:`search_app.text.split_sentences` cuts them; a marker that opens
+    Sentences as :func:`usecases.highlight.split_sentences` cuts them; a marker that opens
     a piece (``... mat. [1] Dogs ...``) belongs to the sentence before it. List bullets
     are dropped; each claim's text has its markers removed.
     """

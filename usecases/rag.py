@@ -4,7 +4,7 @@ Chunks are numbered from 1 in retrieval order; an answer cites them inline as ``
 Two generators:
 
 * :class:`ExtractiveGenerator` (the offline default): the retrieved chunks' sentences
-  that can stand alone (:mod:`search_app.answer_text`: whole, no markup, a clause) are
+  that can stand alone (:mod:`usecases.answer_text`: whole, no markup, a clause) are
   scored against the question with the retrieval encoder, near-duplicates dropped, the
   best few kept and grouped by source in reading order; each is one claim
   (:class:`AnswerPoint`) citing its ``[n]`` (the text: each sentence then its ``[n]``).
@@ -27,8 +27,8 @@ import numpy as np
 
 from encoders import Encoder
 from indexer.types import Hit
-from search_app.answer_text import AnswerPoint, answer_sentence, points_text
-from search_app.text import collapse_whitespace, split_sentences
+from usecases.answer_text import AnswerPoint, answer_sentence, points_text
+from usecases.highlight import collapse_whitespace, split_sentences
 
 logger = logging.getLogger(__name__)
 

@@ -10,14 +10,19 @@ dropped), so ``Filters`` in a chunk is marked for the query ``filter``.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from encoders import Encoder
 from indexer.stores.bm25 import analyze
+
+if TYPE_CHECKING:
+    from usecases.results import SearchResult
 
 _BLOCKS = re.compile(r"\n\s*\n")
 #: Decoration: reST/Markdown rules and title under/overlines (``=====``, ``----``), also
@@ -109,6 +114,20 @@ def highlight_texts(
         best = _best(own, per_text, relative)
         out.append(Highlight(tuple(sentences), tuple(float(s) for s in own), best, matches))
     return out
+
+
+def highlight_result(result: SearchResult, encoder: Encoder | None) -> SearchResult:
+    """``result`` with each hit's best-matching sentences marked, timed as ``highlight_ms``:
+    scored by ``encoder`` (the query's, None in keyword mode); in keyword and hybrid mode
+    the words the query's terms match are marked too."""
+    if not result.hits:
+        return result
+    t0 = time.perf_counter()
+    texts, terms = [h.text for h in result.hits], result.mode != "dense"
+    marked = highlight_texts(result.query, texts, encoder, terms=terms)
+    highlights = {hit.id: h for hit, h in zip(result.hits, marked, strict=True)}
+    elapsed_ms = (time.perf_counter() - t0) * 1000
+    return replace(result, highlights=highlights, highlight_ms=elapsed_ms)
 
 
 def _best(scores: np.ndarray, per_text: int, relative: float) -> frozenset[int]:

@@ -1,8 +1,8 @@
 """``SearchService``: everything the UI needs, as plain dataclasses; no Streamlit here.
 
 The UI talks to this class only: search (with sentence highlighting), the
-student-vs-teacher comparison (terms defined in :mod:`search_app.compare`), RAG-style
-answers (:mod:`search_app.rag`), index management (``.library``) and evaluation
+student-vs-teacher comparison (terms defined in :mod:`usecases.compare`), RAG-style
+answers (:mod:`usecases.rag`), index management (``.library``) and evaluation
 reports (``.reports``). Encoders and retrievers are built once and reused.
 """
 
@@ -18,26 +18,26 @@ from core.settings import Settings, load_settings
 from encoders import STUDENT, TEACHER, Encoder, build_encoder
 from indexer.retrieval import Mode, Retriever, collection_name
 from indexer.stores import Filters, Fusion, VectorStore, open_store
-from search_app.agreement_note import agreement_note
-from search_app.compare import Comparison, compare_results
-from search_app.index_context import (
-    EncoderFactory,
-    EncoderUnavailableError,
-    IndexContext,
-    NotIndexedError,
-)
-from search_app.library import IndexLibrary
-from search_app.rag import (
+from usecases.agreement_note import agreement_note
+from usecases.compare import Comparison, compare_results
+from usecases.highlight import highlight_result
+from usecases.library import IndexLibrary
+from usecases.rag import (
     Answer,
     ExtractiveGenerator,
     GenerationError,
     Generator,
     OpenAICompatibleGenerator,
 )
-from search_app.reports import ReportCatalog
-from search_app.results import CollectionStats, SearchResult
-from search_app.search_modes import ModeSupport, fusion_for
-from search_app.text import highlight_texts
+from usecases.reports import ReportCatalog
+from usecases.results import CollectionStats, SearchResult
+from usecases.search_modes import ModeSupport, fusion_for
+from usecases.workspace import (
+    EncoderFactory,
+    EncoderUnavailableError,
+    IndexContext,
+    NotIndexedError,
+)
 
 __all__ = [
     "CollectionStats",
@@ -87,12 +87,9 @@ class SearchService:
         )
 
     def open_collections(self) -> None:
-        """Load every indexed collection now, from this one thread.
-
-        Milvus Lite 3.2.2 lost a collection's loaded state when two threads touched it for
-        the first time at once (a source scan next to a count left it "released"); opening
-        them before the UI's background work starts keeps any engine clear of that race.
-        """
+        """Load every indexed collection now, from this one thread, before the UI's
+        background work starts (two threads loading one collection at once raced in an
+        older Milvus Lite)."""
         for name in self.indexed_encoders():
             coll = collection_name(self.base_collection, name)
             info = self.store.collection_info(coll)
@@ -188,21 +185,12 @@ class SearchService:
         return self.highlight(plain) if highlight else plain
 
     def highlight(self, result: SearchResult) -> SearchResult:
-        """``result`` with each hit's best-matching sentences marked (see :mod:`.text`):
-        scored by the query's encoder in dense and hybrid mode; in keyword and hybrid
-        mode the words the query's terms match are marked too."""
-        if not result.hits:
-            return result
-        t0 = time.perf_counter()
+        """``result`` with each hit's best-matching sentences marked
+        (:func:`usecases.highlight.highlight_result`)."""
         encoder = None
-        if result.mode != "keyword":
+        if result.mode != "keyword" and result.hits:
             encoder = self.retriever(result.encoder, result.query_encoder).query_encoder
-        texts, terms = [h.text for h in result.hits], result.mode != "dense"
-        marked = highlight_texts(result.query, texts, encoder, terms=terms)
-        highlights = {hit.id: h for hit, h in zip(result.hits, marked, strict=True)}
-        return replace(
-            result, highlights=highlights, highlight_ms=(time.perf_counter() - t0) * 1000
-        )
+        return highlight_result(result, encoder)
 
     def compare(
         self,
@@ -226,9 +214,9 @@ class SearchService:
         and each side searches in its own mode (a hybrid side fuses per ``fusion``), so
         one encoder can face itself dense against hybrid. Each side's cos(query, chunk)
         for chunks it did not rank comes from its own collection
-        (:func:`~search_app.compare.query_scores`); with ``embeddings``, every row also
+        (:func:`~usecases.compare.query_scores`); with ``embeddings``, every row also
         gets the cosine between the chunk's two document embeddings (see
-        :func:`~search_app.compare.embedding_cosines`).
+        :func:`~usecases.compare.embedding_cosines`).
         """
         c_query = candidate_query_encoder or candidate
         r_query = reference_query_encoder or reference

@@ -7,7 +7,7 @@ transformers' GGUF support (``gguf`` dequantizes Q4_1 to float32; transformers n
 ``accelerate`` for it). Nothing here is a dependency of the default install; when a piece
 is missing, :class:`LocalModelUnavailable` says how to install it.
 
-It uses the same grounded prompt as the endpoint client (:func:`search_app.rag.grounded_messages`)
+It uses the same grounded prompt as the endpoint client (:func:`usecases.rag.grounded_messages`)
 and greedy decoding, so answers are deterministic. ``docs/results/answer_quality.md`` says
 whether it is good enough to offer.
 """
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.types import Hit
-from search_app.rag import Answer, GenerationError, grounded_messages, model_answer
+from usecases.rag import Answer, GenerationError, grounded_messages, model_answer
 
 logger = logging.getLogger(__name__)
 

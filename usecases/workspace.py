@@ -1,7 +1,7 @@
 """What the service and its helpers share: one store, the settings, encoders loaded once.
 
-:class:`~search_app.service.SearchService`, :class:`~search_app.library.IndexLibrary` and
-:class:`~search_app.reports.ReportCatalog` each hold the same :class:`IndexContext`, so
+:class:`~usecases.search.SearchService`, :class:`~usecases.library.IndexLibrary` and
+:class:`~usecases.reports.ReportCatalog` each hold the same :class:`IndexContext`, so
 none of them needs the others (no import circle).
 """
 
@@ -25,7 +25,7 @@ from encoders import (
 from encoders.variants import FP32_SUFFIXES, split_variant_name, variant_name
 from indexer import Retriever, collection_name
 from indexer.stores import VectorStore
-from search_app.access import WriteAccess
+from usecases.access import WriteAccess
 
 logger = logging.getLogger(__name__)
 

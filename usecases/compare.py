@@ -33,7 +33,7 @@ from encoders import Encoder
 from indexer import Retriever
 from indexer.stores import MAX_TOP_K
 from indexer.types import Hit, text_hash
-from search_app.results import SearchResult
+from usecases.results import SearchResult
 
 
 @dataclass(frozen=True)

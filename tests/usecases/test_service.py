@@ -13,13 +13,13 @@ from indexer.retrieval import collection_name
 from indexer.stores.base import CollectionInfo
 from indexer.stores.memory import InMemoryStore
 from indexer.types import Chunk
-from search_app.access import WriteAccess, WriteRefusedError
-from search_app.rag import GenerationError
-from search_app.service import EncoderUnavailableError, NotIndexedError, SearchService
-from search_app.text import split_sentences
-from search_app.uploads import UploadRejected, check_upload, safe_filename
 from tests.support.app_builders import make_beir
 from tests.support.fakes import KeywordEncoder
+from usecases.access import WriteAccess, WriteRefusedError
+from usecases.highlight import split_sentences
+from usecases.rag import GenerationError
+from usecases.search import EncoderUnavailableError, NotIndexedError, SearchService
+from usecases.uploads import UploadRejected, check_upload, safe_filename
 
 WRITE_KEY = "service-test-write-key"
 # Hand-computed below: teacher counts (cat, dog, fish), student counts (cat, dog, bird).

@@ -9,9 +9,9 @@ import importlib.util
 import pytest
 
 from indexer.types import Hit
-from search_app import local_llm
-from search_app.local_llm import LocalModelUnavailable, SmolLM2Generator, smollm2_gguf
-from search_app.rag import Generator
+from usecases import local_llm
+from usecases.local_llm import LocalModelUnavailable, SmolLM2Generator, smollm2_gguf
+from usecases.rag import Generator
 
 PASSAGES = [
     Hit("1", 0.9, "Django's template language is designed for HTML designers.", "a.txt"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from indexer.types import Hit
-from search_app.answer_text import (
+from tests.support.fakes import KeywordEncoder
+from usecases.answer_text import (
     AnswerPoint,
     answer_sentence,
     claims,
@@ -15,8 +16,7 @@ from search_app.answer_text import (
     points_text,
     rejection,
 )
-from search_app.rag import ExtractiveGenerator
-from tests.support.fakes import KeywordEncoder
+from usecases.rag import ExtractiveGenerator
 
 #: Raw reST as old collections hold it (before the indexer cleaned markup).
 RAW_REST = Hit(

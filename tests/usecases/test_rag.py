@@ -11,7 +11,8 @@ from typing import ClassVar
 import pytest
 
 from indexer.types import Hit
-from search_app.rag import (
+from tests.support.fakes import KeywordEncoder
+from usecases.rag import (
     ExtractiveGenerator,
     GenerationError,
     Generator,
@@ -19,7 +20,6 @@ from search_app.rag import (
     cited_numbers,
     normalise_citations,
 )
-from tests.support.fakes import KeywordEncoder
 
 PASSAGES = [
     Hit("1", 0.9, "The cat sat on the mat. Birds fly south in winter.", "a.txt"),

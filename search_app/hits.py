@@ -1,0 +1,95 @@
+"""Ranked hits as the Search page shows them: header, text (highlighted or plain), timing.
+
+Chunk text goes out only through ``st.text`` or Markdown escaped by
+:func:`search_app.components.escape_markdown`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from indexer.types import Hit
+from search_app.components import WHOLE, SourceFormat, attempt, code_span, escape_markdown
+from usecases.highlight import Highlight, Span
+from usecases.results import SearchResult
+
+
+def hit_header(rank: int, hit: Hit, show: SourceFormat = WHOLE) -> str:
+    """``**1.** score `0.812` · docs/x.md · § Section · page 3`` (escaped; the source as
+    ``show`` gives it)."""
+    where = escape_markdown(show(hit.source))
+    section = f" · § {escape_markdown(hit.section)}" if hit.section else ""
+    page = f" · page {hit.page}" if hit.page >= 0 else ""
+    return f"**{rank}.** score `{hit.score:.3f}` · {where}{section}{page}"
+
+
+def highlighted_markdown(highlight: Highlight) -> str:
+    """The sentences, escaped, the best ones in bold, words matching the query's terms
+    on a background (keyword and hybrid search)."""
+    marked = (marked_words(s, highlight.spans(i)) for i, s in enumerate(highlight.sentences))
+    return " ".join(f"**{s}**" if i in highlight.best else s for i, s in enumerate(marked))
+
+
+def marked_words(text: str, spans: tuple[Span, ...]) -> str:
+    """``text`` escaped, each span's word inside ``:orange-background[...]``."""
+    out, end = [], 0
+    for start, stop in spans:
+        word = escape_markdown(text[start:stop])
+        out += [escape_markdown(text[end:start]), f":orange-background[{word}]"]
+        end = stop
+    return "".join([*out, escape_markdown(text[end:])])
+
+
+def render_hit_body(hit: Hit, highlight: Highlight | None) -> None:
+    """The chunk text: highlighted (escaped Markdown) with the full text folded, or plain."""
+    if highlight is not None and highlight.marked:
+        st.markdown(highlighted_markdown(highlight))
+        with st.expander("Full chunk text"):
+            st.text(hit.text)
+    else:
+        st.text(hit.text)
+
+
+def timing_caption(result: SearchResult) -> str:
+    extra = f" (+ {result.highlight_ms:.0f} ms highlighting)" if result.highlights else ""
+    return (
+        f"{len(result.hits)} hits for `{code_span(result.query)}` "
+        f"from `{code_span(result.collection)}` ({escape_markdown(result.full_label)}) — "
+        f"{result.encode_ms:.0f} ms encode + {result.search_ms:.0f} ms search = "
+        f"**{result.total_ms:.0f} ms**{extra}"
+    )
+
+
+def render_results(
+    result: SearchResult,
+    highlighter: Callable[[SearchResult], SearchResult] | None = None,
+    show: SourceFormat = WHOLE,
+) -> None:
+    """Ranked hits: rank, score, source, section, page, then the text (escaped).
+
+    With ``highlighter``, the hits are drawn first as plain text and the highlighted
+    sentences replace them once computed, so the results show at search latency.
+    """
+    caption = st.empty()
+    caption.caption(timing_caption(result))
+    if not result.hits:
+        st.info("No matching chunks. Try other words, fewer filters, or index more documents.")
+        return
+    bodies = []
+    for rank, hit in enumerate(result.hits, 1):
+        with st.container(border=True):
+            st.markdown(hit_header(rank, hit, show))
+            bodies.append(st.empty())
+            with bodies[-1].container():
+                render_hit_body(hit, result.highlights.get(hit.id))
+    if highlighter is None or result.highlights:
+        return
+    marked = attempt(lambda: highlighter(result))
+    if marked is None:
+        return
+    caption.caption(timing_caption(marked))
+    for hit, body in zip(result.hits, bodies, strict=True):
+        with body.container():
+            render_hit_body(hit, marked.highlights.get(hit.id))

@@ -1,0 +1,49 @@
+"""The indexing use case on the Ray engine (:mod:`indexer.ray_engine`).
+
+The walk, the preparation of collections, the report and its rules are the local
+engine's (:mod:`usecases.indexing`); only the run differs. A Milvus Lite file is served
+over gRPC for the run when Ray is local (a file cannot be opened by several processes);
+a cluster needs a Milvus server URI.
+"""
+
+from __future__ import annotations
+
+from core.settings import Settings
+from encoders import Encoder
+from indexer.ray_engine import index_files_ray, ray_session, ray_store_uri
+from indexer.report import IndexReport
+from indexer.stores import open_store
+from indexer.walk import Walk
+from usecases.indexing import IndexEvents, IndexRequest, collection_counts, prepare_collections
+
+
+def run_on_ray(
+    settings: Settings,
+    walk: Walk,
+    encoders: list[Encoder],
+    request: IndexRequest,
+    events: IndexEvents,
+) -> tuple[IndexReport, dict[str, int]]:
+    """``(report, chunks per collection)`` of a Ray run."""
+    ray_options = request.ray
+    assert ray_options is not None
+    with ray_store_uri(settings.milvus_uri, ray_options.address) as uri:
+        store = open_store(uri, settings.milvus_token)
+        try:
+            prepare_collections(store, settings, encoders, request.rebuild, events)
+            events.started(len(walk.files) + len(walk.skipped), "ray")
+            with ray_session(ray_options):
+                report = index_files_ray(
+                    walk.files,
+                    encoders,
+                    store,
+                    uri,
+                    settings,
+                    request.options,
+                    ray_options,
+                    events.file_done,
+                    walk.skipped,
+                )
+            return report, collection_counts(store, report)
+        finally:
+            store.close()
