@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export UNSTRUCTURED_DISABLE_NOTICE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format bench reliability system-deps clean
+.PHONY: demo test lint format bench reliability results system-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ bench: $(STAMP)
 ## reliability: regenerate docs/reliability.md (hostile files, injection, SIGKILL, load)
 reliability: $(STAMP) system-deps
 	$(BIN)/python benchmarks/reliability_report.py
+
+## results: regenerate docs/results/README.md and the results block of docs/distillation.md
+results:
+	$(PYTHON) benchmarks/results_page.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
