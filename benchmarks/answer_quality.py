@@ -41,11 +41,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from report_files import write_report
+from harness.datasets import DEV_SUITE, load_set
+from harness.report import RESULTS, add_shared_flag, write_result
 
 from core.settings import load_settings
 from encoders import build_encoder
-from evaluation import load_beir
 from evaluation.bm25 import BM25Index
 from indexer.stores.bm25 import analyze
 from indexer.types import Hit
@@ -53,8 +53,7 @@ from usecases.answer_text import claims, rejection
 from usecases.rag import Answer, ExtractiveGenerator, Generator
 
 logger = logging.getLogger("answer_quality")
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "docs" / "results" / "answer_quality"
+OUT = RESULTS / "answer_quality"
 SETS = ("django_faq", "python_faq")
 SUPPORT = 0.6
 MIN_TERMS = 3
@@ -66,7 +65,7 @@ def question_set(data_dir: Path, per_set: int, passages: int, seed: int) -> list
     rng = random.Random(seed)
     items = []
     for name in SETS:
-        data = load_beir(data_dir / name)
+        data = load_set(name, data_dir / name)
         index = BM25Index(data.doc_ids, data.documents)
         text = dict(zip(data.doc_ids, data.texts, strict=True))
         qids = rng.sample(sorted(data.queries), min(per_set, len(data.queries)))
@@ -245,16 +244,21 @@ def markdown(payload: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="3 questions per set, smoke run")
     parser.add_argument("--per-set", type=int, default=20, help="questions per FAQ set")
     parser.add_argument("--passages", type=int, default=4, help="passages per question")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--max-new-tokens", type=int, default=160)
     parser.add_argument("--no-smollm2", action="store_true", help="measure extractive only")
-    parser.add_argument("--data", type=Path, default=ROOT / "data" / "dev_suite")
+    parser.add_argument(
+        "--data", type=Path, default=DEV_SUITE, help="the dev suite's folder (data/dev_suite)"
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="output path without suffix")
     parser.add_argument("--note", default="", help="a line for the report (run conditions)")
+    add_shared_flag(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     per_set = 3 if args.quick else args.per_set
@@ -277,7 +281,11 @@ def main(argv: list[str] | None = None) -> None:
         "note": args.note,
     }
     payload["verdict"] = verdict(results)
-    write_report(args.out.with_suffix(".json"), payload, markdown(payload))
+    out = args.out.with_suffix(".json")
+    topic = "answer quality"
+    write_result(
+        out.stem, payload, markdown(payload), topic=topic, shared=args.shared, folder=out.parent
+    )
 
 
 if __name__ == "__main__":

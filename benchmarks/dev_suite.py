@@ -42,13 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from dev_suite_rst import Section
-from report_files import write_report
+from harness.datasets import SCIFACT, load_set
+from harness.report import add_shared_flag, write_result
 
 logger = logging.getLogger("dev_suite")
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "docs" / "results"
-SCIFACT = REPO.parent / "shared" / "data" / "scifact"
 TARGET_WORDS, MAX_WORDS = 200, 300
 QUESTION_WORDS = frozenset(
     {
@@ -346,7 +344,6 @@ def teacher_scores(sets: dict[str, Path], db: Path, batch: int, max_seq: int) ->
     """nDCG@10 and recall@100 of the packaged teacher on each set, through the harness."""
     from core.settings import load_settings
     from encoders import EncoderConfig, build_encoder
-    from evaluation.beir import load_beir
     from evaluation.runner import EvalConfig, run_evaluation
     from indexer.stores import open_store
 
@@ -358,7 +355,7 @@ def teacher_scores(sets: dict[str, Path], db: Path, batch: int, max_seq: int) ->
     try:
         for name, root in sets.items():
             started = time.perf_counter()
-            dataset = load_beir(root, "test", name=name)
+            dataset = load_set(name, root)
             report = run_evaluation(dataset, config, lambda _name: encoder, store)
             system = report.systems["teacher"]
             results[name] = {
@@ -377,7 +374,9 @@ def teacher_scores(sets: dict[str, Path], db: Path, batch: int, max_seq: int) ->
     return {"threads": settings.threads, "sets": results}
 
 
-def write_teacher_results(scores: dict[str, Any], batch: int, max_seq: int) -> None:
+def write_teacher_results(
+    scores: dict[str, Any], batch: int, max_seq: int, shared: bool = False
+) -> None:
     """``docs/results/dev_suite.json`` and ``.md`` (metrics as percentages in the table)."""
     from encoders import DEFAULT_TEACHER_MODEL
 
@@ -406,7 +405,7 @@ def write_teacher_results(scores: dict[str, Any], batch: int, max_seq: int) -> N
             f"{100 * row['ndcg@10']:.2f} | {100 * row['recall@100']:.2f} | "
             f"{100 * row['mrr@10']:.2f} | {row['seconds']}{reused} |"
         )
-    write_report(RESULTS / "dev_suite.json", payload, "\n".join(lines))
+    write_result("dev_suite", payload, "\n".join(lines), topic="dev suite", shared=shared)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -434,6 +433,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     add("--scifact", default=str(SCIFACT), help=f"SciFact BEIR folder (default: {SCIFACT})")
     add("--batch-size", type=int, default=32, help="encoder batch size (default 32)")
     add("--max-seq-length", type=int, default=256, help="encoder max tokens (default 256)")
+    add_shared_flag(parser)
     args = parser.parse_args(argv)
     unknown = set(args.sets.split(",")) - set(SPECS)
     if unknown:
@@ -457,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         sets.update({name: Path(args.out) / name for name in names})
         db = Path(args.out) / "eval.db"
         scores = teacher_scores(sets, db, args.batch_size, args.max_seq_length)
-        write_teacher_results(scores, args.batch_size, args.max_seq_length)
+        write_teacher_results(scores, args.batch_size, args.max_seq_length, args.shared)
     print(f"wall time {time.perf_counter() - started:.1f}s")
     return 0
 

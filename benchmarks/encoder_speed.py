@@ -22,7 +22,7 @@ Useful FLOP/s counts only non-pad tokens: per text of ``n`` tokens and per layer
 It is set against a measured sgemm peak: torch fp32 2048x2048 matmuls at the same thread
 count (int8 arms can exceed it: their multiply-adds are not fp32).
 
-Quality: nDCG@10 by exact search (``evaluation.exact_run`` / ``evaluate_run``) on SciFact
+Quality: nDCG@10 by exact search (``benchmarks/harness/scoring.py``) on SciFact
 and the dev suite's Django FAQ and Python FAQ; each variant's delta is against the fp32
 model it came from (student variants against the PyTorch fp32 student). Target (issue 17):
 the fastest student variant >= 4.0x the teacher's docs/s and within 1 nDCG point of the
@@ -37,30 +37,32 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import random
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from report_files import write_report
+from harness.datasets import REPO, SETS, django_files, load_set, pieces
+from harness.report import RESULTS, add_shared_flag, write_result
+from harness.scoring import CACHE as HARNESS_CACHE
+from harness.scoring import system_ndcg
+from harness.timing import interleaved_rates, latencies_ms, latency_ms, median_ratio
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "docs" / "results"
-SCIFACT = REPO.parent / "shared" / "data" / "scifact"
-DEV_SUITE = REPO / "data" / "dev_suite"
-CACHE = REPO / "benchmarks" / ".cache" / "encoder_speed"
+from evaluation import BeirDataset, read_queries, subsample
+
+CACHE = HARNESS_CACHE / "encoder_speed"
 TARGET_SPEEDUP, TARGET_NDCG_POINTS = 4.0, 1.0
+TOPIC = "encoder speed"
 logger = logging.getLogger("encoder_speed")
 
 
 def django_chunks(n: int, skip: int = 0) -> list[str]:
     """``n`` 1000-character pieces (800 apart) of the Django docs, shuffled with seed 0."""
-    from core.settings import load_settings
-    from indexer.demo_corpus import fetch_django_docs
-
-    files = sorted(fetch_django_docs(load_settings().data_dir / "demo").rglob("*.txt"))
-    texts = [t[i : i + 1000] for t in map(Path.read_text, files) for i in range(0, len(t), 800)]
+    texts = pieces(django_files(seed=None))
     random.Random(0).shuffle(texts)
     return texts[skip : skip + n]
 
@@ -128,71 +130,35 @@ def sgemm_peak(threads: int, n: int = 2048, repeats: int = 10) -> float:
 
 
 def speed(arms: dict, texts: list[str], queries: list[str], rounds: int) -> dict:
-    """docs/s per round and batch-1 query milliseconds, arms interleaved."""
+    """docs/s per round and batch-1 query milliseconds, arms interleaved in every round."""
     rates: dict[str, list[float]] = {name: [] for name in arms}
     query_ms: dict[str, list[float]] = {name: [] for name in arms}
     for enc in arms.values():  # warm-up: first calls, every runtime's lazy setup
         enc.encode_documents(texts[:32])
         enc.encode_queries(queries[:3])
+    documents = {name: enc.encode_documents for name, enc in arms.items()}
     for _ in range(rounds):
+        for name, rate in interleaved_rates(documents, texts, rounds=1).items():
+            rates[name] += rate
         for name, enc in arms.items():
-            start = time.perf_counter()
-            enc.encode_documents(texts)
-            rates[name].append(len(texts) / (time.perf_counter() - start))
-            for q in queries:
-                start = time.perf_counter()
-                enc.encode_queries([q])
-                query_ms[name].append((time.perf_counter() - start) * 1000)
+            query_ms[name] += latencies_ms(lambda q, e=enc: e.encode_queries([q]), queries)
     return {"rates": rates, "query_ms": query_ms}
 
 
-def datasets(names: list[str], quick: bool):
-    """(name, BeirDataset) for each name; ``quick`` keeps 100 documents and 10 queries."""
-    from evaluation import load_beir
-
-    roots = {"scifact": SCIFACT, "django_faq": DEV_SUITE / "django_faq"}
-    roots["python_faq"] = DEV_SUITE / "python_faq"
+def datasets(names: list[str], quick: bool) -> Iterator[tuple[str, BeirDataset]]:
+    """(name, data set) for each name; ``quick`` keeps 10 queries and 100 documents."""
     for name in names:
-        data = load_beir(roots[name], "test", name=name)
-        if quick:
-            data = shrink(data)
-        yield name, data
-
-
-def shrink(data):
-    """The first 10 judged queries and their relevant documents plus others, 100 in all."""
-    from dataclasses import replace
-
-    qids = data.query_ids[:10]
-    keep = {d for q in qids for d in data.qrels.get(q, {})}
-    keep |= set(data.doc_ids[: max(0, 100 - len(keep))])
-    rows = [i for i, d in enumerate(data.doc_ids) if d in keep]
-    return replace(
-        data,
-        doc_ids=[data.doc_ids[i] for i in rows],
-        titles=[data.titles[i] for i in rows],
-        texts=[data.texts[i] for i in rows],
-        queries={q: data.queries[q] for q in qids},
-        qrels={q: data.qrels[q] for q in qids},
-        corpus_hash="",
-    )
-
-
-def ndcg(enc, data) -> float:
-    from evaluation import evaluate_run, exact_run
-
-    docs = enc.encode_documents(data.documents)
-    queries = enc.encode_queries([data.queries[q] for q in data.query_ids])
-    run = exact_run(data.doc_ids, docs, data.query_ids, queries, top_k=100)
-    return 100 * evaluate_run(data.qrels, run, ["ndcg@10"]).mean["ndcg@10"]
+        data = load_set(name, SETS[name])
+        yield name, subsample(data, 10, 100) if quick else data
 
 
 def quality(arms: dict, names: list[str], quick: bool) -> dict:
-    """nDCG@10 (points) per arm and data set; teacher variants only when asked."""
+    """nDCG@10 (points) per arm and data set; teacher variants only when asked. Nothing
+    cached: ``--max-seq`` may differ from the harness's 256 tokens."""
     scores: dict[str, dict[str, float]] = {name: {} for name in arms}
     for dname, data in datasets(names, quick):
         for name, enc in arms.items():
-            scores[name][dname] = round(ndcg(enc, data), 2)
+            scores[name][dname] = round(100 * system_ndcg(data, enc, cache=False), 2)
             logger.info("%s on %s: nDCG@10 %.2f", name, dname, scores[name][dname])
     return scores
 
@@ -204,12 +170,12 @@ def summarise(arms: dict, timings: dict, scores: dict, flops: dict, peak: float)
     for name in arms:
         base = "student" if name.startswith("student") else "teacher"
         docs_per_s = float(np.median(rates[name]))
-        ratios = [r / t for r, t in zip(rates[name], teacher, strict=True)]
+        query = latency_ms(timings["query_ms"][name])
         row = {
             "docs_per_s": round(docs_per_s, 1),
-            "speedup_vs_teacher": round(float(np.median(ratios)), 3),
-            "query_ms_p50": round(float(np.percentile(timings["query_ms"][name], 50)), 2),
-            "query_ms_p95": round(float(np.percentile(timings["query_ms"][name], 95)), 2),
+            "speedup_vs_teacher": round(median_ratio(rates[name], teacher), 3),
+            "query_ms_p50": query["p50_ms"],
+            "query_ms_p95": query["p95_ms"],
             "useful_gflops": round(flops[base] * docs_per_s / 1e9, 1),
             "share_of_sgemm_peak": round(flops[base] * docs_per_s / 1e9 / peak, 3),
         }
@@ -283,54 +249,73 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     from encoders.variants import VARIANTS
 
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--student", type=Path, help="fp32 student folder (default models/student)")
-    parser.add_argument("--legacy-int8", help="also time a torch.ao student-int8 folder")
-    parser.add_argument("--texts", type=int, default=512, help="Django chunks per round")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--queries", type=int, default=100, help="batch-1 queries per round")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch", type=int, default=32)
-    parser.add_argument("--max-seq", type=int, default=256)
-    parser.add_argument("--variants", default=",".join(VARIANTS))
-    parser.add_argument(
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    add = parser.add_argument
+    add("--student", type=Path, help="fp32 student folder (default models/student)")
+    add("--legacy-int8", help="also time a torch.ao student-int8 folder")
+    add("--texts", type=int, default=512, help="Django chunks per round (default 512)")
+    add("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    add("--queries", type=int, default=100, help="batch-1 queries per round (default 100)")
+    add("--threads", type=int, default=2, help="threads of every runtime (default 2)")
+    add("--batch", type=int, default=32, help="encoder batch size (default 32)")
+    add("--max-seq", type=int, default=256, help="encoder max tokens (default 256)")
+    add("--variants", default=",".join(VARIANTS), help="backend variants to export and time")
+    add(
         "--datasets",
         default="scifact,django_faq,python_faq",
         help="data sets for the nDCG deltas, comma-separated, or none",
     )
-    parser.add_argument(
+    add(
         "--quality-arms",
         default="all",
         help="arms to score, comma-separated (teacher and student are always "
         "scored: deltas need them), or all",
     )
-    parser.add_argument("--teacher-quality", action="store_true", help="score teacher variants")
-    parser.add_argument("--quick", action="store_true", help="tiny sizes: proves it runs")
-    parser.add_argument("--out", type=Path, default=RESULTS / "encoder_speed.json")
-    parser.add_argument(
+    add("--teacher-quality", action="store_true", help="score teacher variants")
+    add("--quick", action="store_true", help="tiny sizes: proves it runs")
+    add("--out", type=Path, default=RESULTS / "encoder_speed.json", help="the JSON to write")
+    add(
         "--refresh-pipeline",
         action="store_true",
         help="measure nothing: copy the indexing benchmark's latest figures into --out",
     )
-    args = parser.parse_args()
-    if args.refresh_pipeline:
-        report = json.loads(args.out.read_text())
-        report["pipeline"] = pipeline_slot()
-        write_report(args.out, report, markdown(report))
-        return
+    add_shared_flag(parser)
+    args = parser.parse_args(argv)
     args.variants = [v for v in args.variants.split(",") if v]
     if args.quick:
         args.texts, args.rounds, args.queries = 32, 1, 5
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.refresh_pipeline:
+        report = json.loads(args.out.read_text())
+        report["pipeline"] = pipeline_slot()
+        write(args, report, meta=report.get("meta"))  # the figures keep their own stamp
+        return
     run(args)
 
 
-def run(args) -> None:
-    import json as _json
+def scored_arms(arms: dict, args: argparse.Namespace) -> dict:
+    """The arms ``quality`` scores: the student's and the teacher (``--teacher-quality``:
+    every arm), narrowed by ``--quality-arms``."""
+    scored = {n: e for n, e in arms.items() if n.startswith("student") or n == "teacher"}
+    if args.teacher_quality:
+        scored = arms
+    if args.quality_arms != "all":
+        wanted = {"teacher", "student", *args.quality_arms.split(",")}
+        scored = {n: e for n, e in scored.items() if n in wanted}
+    return scored
 
+
+def run(args: argparse.Namespace) -> None:
     import torch
     from transformers import AutoTokenizer
 
@@ -345,23 +330,17 @@ def run(args) -> None:
     texts = django_chunks(args.texts)
     calibration = django_chunks(32 if args.quick else 300, skip=args.texts)
     arms = build_arms(student_dir, calibration, args)
-    queries = [_json.loads(x)["text"] for x in (SCIFACT / "queries.jsonl").open()][: args.queries]
+    queries = list(read_queries(SETS["scifact"]).values())[: args.queries]
     tokenizer = AutoTokenizer.from_pretrained(str(student_dir))
     flops = {
         base: useful_flops(texts, tokenizer, arms[base].model_dir, args.max_seq) / len(texts)
         for base in ("teacher", "student")
     }  # per text
     peak = sgemm_peak(args.threads)
-    load_before = list(__import__("os").getloadavg())
+    load_before = list(os.getloadavg())
     timings = speed(arms, texts, queries, args.rounds)
-    scored = {n: e for n, e in arms.items() if n.startswith("student") or n == "teacher"}
-    if args.teacher_quality:
-        scored = arms
-    if args.quality_arms != "all":
-        wanted = {"teacher", "student", *args.quality_arms.split(",")}
-        scored = {n: e for n, e in scored.items() if n in wanted}
     names = [] if args.datasets == "none" else args.datasets.split(",")
-    scores = quality(scored, names, args.quick)
+    scores = quality(scored_arms(arms, args), names, args.quick)
     variants = summarise(arms, timings, scores, flops, peak)
     report = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -372,7 +351,7 @@ def run(args) -> None:
         "max_seq": args.max_seq,
         "threads": args.threads,
         "rounds": args.rounds,
-        "load_avg_before_after": load_before + list(__import__("os").getloadavg()),
+        "load_avg_before_after": load_before + list(os.getloadavg()),
         "sgemm_peak_gflops": round(peak, 1),
         "useful_flops_per_text": flops,
         "teacher_docs_per_s": variants["teacher"]["docs_per_s"],
@@ -380,7 +359,16 @@ def run(args) -> None:
         "target": verdict(variants),
         "pipeline": pipeline_slot(),
     }
-    write_report(args.out, report, markdown(report))
+    write(args, report)
+
+
+def write(args: argparse.Namespace, report: dict, meta: dict[str, Any] | None = None) -> None:
+    """``--out`` and the markdown beside it."""
+    out = args.out
+    table = markdown(report)
+    write_result(
+        out.stem, report, table, topic=TOPIC, shared=args.shared, folder=out.parent, meta=meta
+    )
 
 
 if __name__ == "__main__":

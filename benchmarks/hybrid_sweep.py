@@ -36,19 +36,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from report_files import write_report
+from harness.datasets import DEV_SUITE, REPO, SETS, load_set
+from harness.report import RESULTS, write_result
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "docs" / "results"
 LATENCY_FILE = RESULTS / "query_latency_modes.json"
-SETS = {
-    "scifact": REPO.parent / "shared" / "data" / "scifact",
-    "django_faq": REPO / "data" / "dev_suite" / "django_faq",
-    "python_faq": REPO / "data" / "dev_suite" / "python_faq",
-}
 RRF_KS = (20, 60, 100)
 DENSE_WEIGHTS = (0.3, 0.5, 0.7, 0.9)
 MAX_LOSS = 0.01  # nDCG@10 as a fraction: 1 point
+TOPIC = "hybrid search"
+DEFAULT_SETS = ("scifact", "django_faq", "python_faq")  # the table's column order
 RULE = (
     "Among the Milvus hybrid settings that lose no more than 1.0 nDCG@10 point to dense "
     "on any set, take the one with the best mean nDCG@10 over the sets; hybrid (with that "
@@ -221,7 +217,7 @@ def run_sets(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], 
     """Evaluate every named set; ``(results, sets skipped with why, torch threads)``."""
     from core.settings import load_settings
     from encoders import EncoderConfig, build_encoder
-    from evaluation import EvalConfig, load_beir, run_evaluation
+    from evaluation import EvalConfig, run_evaluation
     from indexer.stores import open_store
 
     settings = load_settings()
@@ -250,9 +246,7 @@ def run_sets(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], 
                 logger.warning("%s: %s", name, skipped[name])
                 continue
             started = time.perf_counter()
-            report = run_evaluation(
-                load_beir(root, "test", name=name), config, lambda _name: encoder, store
-            )
+            report = run_evaluation(load_set(name, root), config, lambda _name: encoder, store)
             report.save(Path(args.reports) / name)
             results[name] = set_result(report, time.perf_counter() - started)
             print(f"{name}: {json.dumps(results[name]['ndcg@10'])}", flush=True)
@@ -338,15 +332,19 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     add = parser.add_argument
-    add("--sets", default=",".join(SETS), help=f"sets to run (default: {','.join(SETS)})")
+    add(
+        "--sets",
+        default=",".join(DEFAULT_SETS),
+        help=f"sets to run (default: {','.join(DEFAULT_SETS)})",
+    )
     add(
         "--db",
-        default=str(REPO / "data" / "dev_suite" / "eval.db"),
+        default=str(DEV_SUITE / "eval.db"),
         help="Milvus Lite file of the collections (default: data/dev_suite/eval.db)",
     )
     add(
         "--reports",
-        default=str(REPO / "data" / "dev_suite" / "hybrid_reports"),
+        default=str(DEV_SUITE / "hybrid_reports"),
         help="where each set's full report goes",
     )
     add("--batch-size", type=int, default=32, help="encoder batch size (default 32)")
@@ -357,7 +355,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--render-only",
         action="store_true",
         help="evaluate nothing: re-apply the rule and the latency file to <out>/hybrid.json "
-        "and rewrite hybrid.json and hybrid.md",
+        "and rewrite hybrid.json and hybrid.md (the stamp of the run that measured stays)",
+    )
+    add(
+        "--shared",
+        action="store_true",
+        help="other work shared the machine (recorded in the JSON's meta; a load above "
+        "the sweep's own threads says so too)",
     )
     args = parser.parse_args(argv)
     args.sets = [name.strip() for name in args.sets.split(",") if name.strip()]
@@ -376,7 +380,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.render_only:
         payload = json.loads((out / "hybrid.json").read_text())
         payload.update(default=choose_default(payload["sets"]), latency_100k=latency_at_100k())
-        return write(out, payload)
+        return write(out, payload, meta=payload.get("meta"))
     started, sampler = time.perf_counter(), LoadSampler()
     results, skipped, threads = run_sets(args)
     payload = {
@@ -395,12 +399,16 @@ def main(argv: list[str] | None = None) -> int:
         "latency_100k": latency_at_100k(),
         "wall_seconds": round(time.perf_counter() - started, 1),
     }
-    return write(out, payload)
+    return write(out, payload, shared=args.shared or payload["machine"]["shared"])
 
 
-def write(out: Path, payload: dict[str, Any]) -> int:
-    """``hybrid.json`` and ``hybrid.md`` under ``out``; prints the markdown."""
-    write_report(out / "hybrid.json", payload, markdown(payload))
+def write(
+    out: Path, payload: dict[str, Any], shared: bool = False, meta: dict | None = None
+) -> int:
+    """``hybrid.json`` and ``hybrid.md`` under ``out``; prints the markdown. ``meta``: the
+    stamp to keep when re-rendering."""
+    table = markdown(payload)
+    write_result("hybrid", payload, table, topic=TOPIC, shared=shared, folder=out, meta=meta)
     return 0
 
 

@@ -28,29 +28,31 @@ from __future__ import annotations
 import argparse
 import importlib.metadata as md
 import os
-import random
 import resource
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from report_files import write_report
+from harness import milvus_raw
+from harness.datasets import django_files, pieces
+from harness.report import RESULTS, add_shared_flag, write_result
+from harness.standin import LABEL as STANDIN_LABEL
+from harness.standin import standin_student
+from harness.stores import DIM, insert_synthetic, unit_vectors
+from harness.timing import latencies_ms, latency_ms
 
 from core.settings import load_settings
-from encoders import build_encoder, encoder_slug
+from encoders import Encoder, build_encoder, encoder_slug
 from indexer import collection_name
 from indexer.pipeline import IndexOptions, index_files
 from indexer.stores import milvus_engine
 from indexer.stores.base import CollectionInfo
-from indexer.stores.milvus import META_PREFIX, MilvusStore
-from indexer.stores.milvus_rows import SCALAR_FIELDS, VECTOR_FIELD, collection_schema
-from indexer.types import Chunk
+from indexer.stores.milvus import MilvusStore
 
-RESULTS = Path(__file__).resolve().parent.parent / "docs" / "results"
 PARTS = ("pipeline", "milvus", "full_text", "large_file")
-STANDIN_LAYERS = (0, 2, 4)  # the student's shape: half the teacher's layers
-DIM = 384
+TOPIC = "indexing throughput"
 
 
 def peak_rss_mib() -> float:
@@ -71,7 +73,7 @@ def measure_pipeline(
     started = time.perf_counter()
     report = index_files(files, [encoder], store, "bench", options)
     e2e = time.perf_counter() - started
-    texts = [h.text for h in _all_hits(store, collection_name("bench", encoder.name))]
+    texts = [text for _id, text in store.texts(collection_name("bench", encoder.name))]
     started = time.perf_counter()
     encoder.encode_documents(texts)
     bare = time.perf_counter() - started
@@ -97,23 +99,12 @@ def measure_pipeline(
     }, texts
 
 
-def student_encoder(teacher, folder: Path, student: str):
-    """``student`` (a path or registry name); without one, the teacher's layers 0, 2, 4
-    (untrained: the student's shape and speed, not its vectors)."""
-    from encoders import SentenceTransformerEncoder
-
+def student_encoder(teacher: Any, folder: Path, student: str) -> tuple[Encoder, str]:
+    """``student`` (a path or registry name); without one, the harness's stand-in (the
+    teacher's layers 0, 2, 4, untrained: the student's shape and speed, not its vectors)."""
     if student:
         return build_encoder(student, load_settings()), student
-    if not (folder / "modules.json").is_file():
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(str(teacher.model_dir), device="cpu")
-        bert = model[0].auto_model
-        bert.encoder.layer = torch.nn.ModuleList([bert.encoder.layer[i] for i in STANDIN_LAYERS])
-        bert.config.num_hidden_layers = len(STANDIN_LAYERS)
-        model.save(str(folder))
-    return SentenceTransformerEncoder("student", folder), "stand-in: teacher layers 0,2,4"
+    return standin_student(teacher, folder), STANDIN_LABEL
 
 
 def measure_encoders(files: list[Path], workdir: Path, student: str) -> tuple[dict, list[str]]:
@@ -157,32 +148,6 @@ def measure_large_file(megabytes: float, workdir: Path) -> dict:
     }
 
 
-def _all_hits(store: MilvusStore, name: str) -> list[Chunk]:
-    rows = store._scan(name, None, ["text"])  # benchmark reads the raw rows
-    return [Chunk(text=r["text"], source="", file_type="") for r in rows]
-
-
-def insert_synthetic(store: MilvusStore, name: str, texts: list[str], rows: int) -> float:
-    """Upsert ``rows`` seeded unit vectors carrying ``texts`` in turn; seconds taken."""
-    rng = np.random.default_rng(0)
-    started = time.perf_counter()
-    for start in range(0, rows, 2048):
-        n = min(2048, rows - start)
-        vectors = rng.normal(size=(n, DIM)).astype(np.float32)  # (n, DIM)
-        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        chunks = [
-            Chunk(
-                text=texts[(start + i) % len(texts)],
-                source=f"doc{(start + i) // 20}",
-                file_type="txt",
-                chunk_index=start + i,
-            )
-            for i in range(n)
-        ]
-        store.upsert(name, chunks, vectors)
-    return time.perf_counter() - started
-
-
 def measure_full_text_cost(texts: list[str], rows: int, workdir: Path) -> dict:
     """Insert rate and Lite file size of ``rows`` chunks with and without the BM25 field."""
     info = CollectionInfo("synthetic", DIM, "0" * 16)
@@ -193,14 +158,9 @@ def measure_full_text_cost(texts: list[str], rows: int, workdir: Path) -> dict:
         if full_text:
             store.ensure_collection("cost", info)
         else:  # the schema before keyword search, created as the store once did
-            store._client.create_collection(
-                "cost",
-                schema=collection_schema(DIM, META_PREFIX + info.to_json(), full_text=False),
-                index_params=milvus_engine.index_params(
-                    store._client, milvus_engine.LITE_INDEX, full_text=False
-                ),
-                consistency_level="Strong",
-            )
+            client = milvus_raw.raw_client(str(db))
+            milvus_raw.create_dense_only(client, "cost", info)
+            client.close()
         seconds = insert_synthetic(store, "cost", texts, rows)
         assert store.has_full_text("cost") is full_text
         store.close()  # flushes; the file size is read after
@@ -222,43 +182,40 @@ def measure_full_text_cost(texts: list[str], rows: int, workdir: Path) -> dict:
 
 
 def measure_milvus(texts: list[str], rows: int, workdir: Path, queries: int = 200) -> dict:
-    rng = np.random.default_rng(1)
-    dim = DIM
-    store = MilvusStore(str(workdir / "scale.db"))
-    store.ensure_collection("scale", CollectionInfo("synthetic", dim, "0" * 16))
+    """Insert rate of ``rows`` synthetic rows, then top-10 search latency beneath the store
+    (pymilvus's own client): every field fetched, and ids only."""
+    db = str(workdir / "scale.db")
+    store = MilvusStore(db)
+    store.ensure_collection("scale", CollectionInfo("synthetic", DIM, "0" * 16))
     insert_s = insert_synthetic(store, "scale", texts, rows)
-    probe = rng.normal(size=(queries, dim)).astype(np.float32)
-    probe /= np.linalg.norm(probe, axis=1, keepdims=True)
+    probe = unit_vectors(np.random.default_rng(1), queries)  # (queries, DIM)
     store.search("scale", probe[:5], 10)  # first searches wait for the index build
+    client = milvus_raw.raw_client(db)
+    params = milvus_raw.search_params(client, db, 10)
     latencies = {}
-    for label, fields in (("with_fields", list(SCALAR_FIELDS)), ("ids_only", [])):
-        times = []
-        for vector in probe:
-            t0 = time.perf_counter()
-            store._client.search(
-                "scale",
-                data=[vector.tolist()],
-                anns_field=VECTOR_FIELD,
-                limit=10,
-                output_fields=fields,
-                search_params={"metric_type": "IP", "params": store._search_params_for(10)},
-            )
-            times.append((time.perf_counter() - t0) * 1000)
-        latencies[label] = {
-            "p50_ms": round(float(np.percentile(times, 50)), 2),
-            "p95_ms": round(float(np.percentile(times, 95)), 2),
-        }
+    for label, fields in (("with_fields", milvus_raw.FIELDS), ("ids_only", ())):
+        times = latencies_ms(
+            lambda v, f=fields: milvus_raw.search(client, "scale", v[None, :], 10, params, f),
+            probe,
+        )
+        latencies[label] = latency_ms(times)
+    client.close()
+    store.close()
     return {"rows": rows, "insert_rows_per_s": round(rows / insert_s, 1), "search_top10": latencies}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=200, help="Django docs files (0 = all)")
     parser.add_argument("--rows", type=int, default=100_000, help="rows for the Milvus scale test")
     parser.add_argument(
         "--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
     )
-    parser.add_argument("--out", type=Path, default=RESULTS / "index_bench.json")
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS / "index_bench.json", help="the JSON to write"
+    )
     parser.add_argument(
         "--student",
         default="",
@@ -271,31 +228,36 @@ def main() -> None:
         default=50.0,
         help="size of large_file's one-sentence file (default 50)",
     )
-    args = parser.parse_args()
-    parts = [p for p in args.parts.split(",") if p]
-    if unknown := set(parts) - set(PARTS):
+    add_shared_flag(parser)
+    args = parser.parse_args(argv)
+    args.parts = [p for p in args.parts.split(",") if p]
+    if unknown := set(args.parts) - set(PARTS):
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
-    from indexer.demo_corpus import fetch_django_docs
+    return args
 
-    docs = fetch_django_docs(load_settings().data_dir / "demo")
-    files = sorted(docs.rglob("*.txt"))
-    random.Random(0).shuffle(files)
-    files = files[: args.files] if args.files else files
-    load_before = os.getloadavg()
+
+def measure_parts(args: argparse.Namespace, files: list[Path], workdir: Path) -> dict:
+    """Every part ``--parts`` names, in ``PARTS`` order."""
     result: dict = {}
+    if "pipeline" in args.parts:
+        result["pipeline"], texts = measure_encoders(files, workdir, args.student)
+    else:  # the same files cut into chunk-sized pieces, without encoding them
+        texts = pieces(files)
+    if "milvus" in args.parts:
+        result["milvus_lite"] = measure_milvus(texts, args.rows, workdir)
+    if "full_text" in args.parts:
+        result["full_text"] = measure_full_text_cost(texts, args.rows, workdir)
+    if "large_file" in args.parts:
+        result["large_file"] = measure_large_file(args.large_mb, workdir)
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    files = django_files(args.files)
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
-        if "pipeline" in parts:
-            result["pipeline"], texts = measure_encoders(files, Path(tmp), args.student)
-        else:  # the same files cut into chunk-sized pieces, without encoding them
-            texts = [
-                t[i : i + 1000] for t in map(Path.read_text, files) for i in range(0, len(t), 800)
-            ]
-        if "milvus" in parts:
-            result["milvus_lite"] = measure_milvus(texts, args.rows, Path(tmp))
-        if "full_text" in parts:
-            result["full_text"] = measure_full_text_cost(texts, args.rows, Path(tmp))
-        if "large_file" in parts:
-            result["large_file"] = measure_large_file(args.large_mb, Path(tmp))
+        result = measure_parts(args, files, Path(tmp))
     result.update(
         {
             "created": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -304,7 +266,9 @@ def main() -> None:
             "load_avg": [round(x, 2) for x in (*load_before, *os.getloadavg())],
         }
     )
-    write_report(args.out, result, _markdown(result))
+    out = args.out
+    table = _markdown(result)
+    write_result(out.stem, result, table, topic=TOPIC, shared=args.shared, folder=out.parent)
 
 
 def _markdown(result: dict) -> str:

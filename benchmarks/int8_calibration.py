@@ -13,9 +13,10 @@ per calibration seed:
 * ``documents@256`` -- each training document's windows joined again
   (``distill.data.whole_documents``) at the export's 256 tokens, what the indexer encodes.
 
-Each arm is scored by exact search over the set's full corpus on both sides (256 tokens)
-beside the fp32 student. Only the corpus text is read for calibration, never queries or
-judgements. Writes ``docs/results/int8_calibration.json`` and ``.md``.
+Each arm is scored by exact search over the set's full corpus on both sides (256 tokens,
+the product's encoders: ``benchmarks/harness/scoring.py``) beside the fp32 student. Only
+the corpus text is read for calibration, never queries or judgements. Writes
+``docs/results/int8_calibration.json`` and ``.md``.
 """
 
 from __future__ import annotations
@@ -25,17 +26,9 @@ import logging
 import tempfile
 from pathlib import Path
 
-from agreement_vs_retention import SETS
-from distill_bench import (
-    CACHE,
-    EVAL_MAX_SEQ,
-    corpus_embeddings,
-    encode,
-    ndcg_at_10,
-    query_texts,
-    write_results,
-)
-from fidelity_suite import encoder_ndcg, variant_encoder
+from harness.datasets import SETS, load_set
+from harness.report import add_shared_flag, write_result
+from harness.scoring import CACHE, EVAL_MAX_SEQ, product_encoder, system_ndcg
 
 logger = logging.getLogger("int8_calibration")
 TRAINING_MAX_SEQ = 128
@@ -58,13 +51,11 @@ def calibration_sets(corpus: Path) -> dict[str, tuple[list[str], int]]:
 def score_student(set_name: str, student: Path, seeds: list[int]) -> dict:
     """nDCG@10 of the fp32 student and of each calibration arm and seed (fractions)."""
     from encoders.backend_export import export_variants
-    from evaluation import load_beir
 
     root = SETS[set_name]
-    data = load_beir(root, "test", name=set_name)
-    queries = encode(student, query_texts(data))
+    data = load_set(set_name, root)
     row = {"set": set_name, "student": str(student)}
-    row["fp32"] = ndcg_at_10(data, corpus_embeddings(student, data), queries)
+    row["fp32"] = system_ndcg(data, product_encoder(student))
     for arm, (texts, max_seq) in calibration_sets(root / "corpus.jsonl").items():
         for seed in seeds:
             with tempfile.TemporaryDirectory(prefix="int8-calibration-") as scratch:
@@ -72,7 +63,7 @@ def score_student(set_name: str, student: Path, seeds: list[int]) -> dict:
                 folder = export_variants(
                     student, texts, ("openvino-int8",), max_seq, seed, out_base=base
                 )["openvino-int8"]
-                score = encoder_ndcg(data, variant_encoder(arm, folder))
+                score = system_ndcg(data, product_encoder(folder), cache=False)
             row[f"{arm} seed {seed}"] = score
             logger.info(
                 "%s %s seed %d: %+.2f points", set_name, arm, seed, 100 * (score - row["fp32"])
@@ -116,20 +107,24 @@ def table(rows: list[dict], seeds: list[int]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--runs",
         default="suite_noce20,suite_four_noce,suite_four_noce_scifact",
         help="fidelity_suite cache folders under benchmarks/.cache (suite_TAG)",
     )
     parser.add_argument("--seeds", default="42,2", help="calibration sample seeds")
-    args = parser.parse_args()
+    add_shared_flag(parser)
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     seeds = [int(s) for s in args.seeds.split(",")]
     rows = [score_student(name, folder, seeds) for name, folder in students(args.runs.split(","))]
     payload = {"seeds": seeds, "calibration_samples": 300, "rows": rows}
-    write_results("int8_calibration", payload, table(rows, seeds))
+    topic = "int8 calibration"
+    write_result("int8_calibration", payload, table(rows, seeds), topic=topic, shared=args.shared)
 
 
 if __name__ == "__main__":

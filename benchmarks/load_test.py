@@ -7,7 +7,8 @@
    (page + health endpoint) for ``--seconds``; with Debian chromium present, a few
    real browser sessions search through the page at the same time.
 Reports p50/p95/p99, throughput and every error; exits non-zero on any error. Traffic
-goes to 127.0.0.1 only and every loop stops at its deadline.
+goes to 127.0.0.1 only and every loop stops at its deadline. Writes
+``docs/results/load_test.json`` and ``.md``.
 
     .venv/bin/python benchmarks/load_test.py [--clients 20] [--seconds 60] [--files 40]
 """
@@ -25,8 +26,11 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import numpy as np
+from harness.datasets import django_files
+from harness.report import add_shared_flag, write_result
+from harness.timing import latency_ms
 
 from core.settings import load_settings
 from encoders import build_encoder
@@ -35,8 +39,6 @@ from indexer.stores.lite_server import free_port, stop_process, wait_for_port
 from shell.serve_command import streamlit_command
 from usecases.search import SearchService
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "docs" / "results"
 QUERIES = [
     "how do I write a custom template filter",
     "configure the database connection",
@@ -84,7 +86,6 @@ def hammer(call: Callable[[int], None], clients: int, seconds: float) -> dict:
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    values = np.array(latencies) if latencies else np.zeros(1)
     return {
         "clients": clients,
         "seconds": round(elapsed, 1),
@@ -92,22 +93,20 @@ def hammer(call: Callable[[int], None], clients: int, seconds: float) -> dict:
         "errors": len(errors),
         "error_samples": sorted(set(errors))[:5],
         "throughput_per_s": round(len(latencies) / elapsed, 2),
-        "p50_ms": round(float(np.percentile(values, 50)), 1),
-        "p95_ms": round(float(np.percentile(values, 95)), 1),
-        "p99_ms": round(float(np.percentile(values, 99)), 1),
+        **latency_ms(latencies or [0.0], (50, 95, 99), digits=1),
     }
 
 
 def build_index(data_dir: Path, files: int) -> int:
-    from indexer.demo_corpus import fetch_django_docs
+    """Index ``files`` seeded Django docs files with the teacher into ``data_dir``'s store;
+    the chunks written."""
     from indexer.stores.milvus import MilvusStore
 
-    docs = sorted(fetch_django_docs(load_settings().data_dir / "demo").rglob("*.txt"))
-    random.Random(0).shuffle(docs)
+    docs = django_files(files)
     settings = load_settings({"DISTILSEARCH_DATA_DIR": str(data_dir)})
     store = MilvusStore(settings.milvus_uri)
     encoder = build_encoder("teacher", settings)
-    report = index_files(docs[:files], [encoder], store, settings.collection, IndexOptions())
+    report = index_files(docs, [encoder], store, settings.collection, IndexOptions())
     store.close()
     return report.chunks_written
 
@@ -202,23 +201,54 @@ def browser_sessions(base: str, sessions: int, seconds: float) -> dict:
             except Exception as exc:
                 errors.append(f"{type(exc).__name__}: {exc}"[:200])
         browser.close()
-    values = np.array(latencies) if latencies else np.zeros(1)
     return {
         "sessions": sessions,
         "searches": len(latencies),
         "errors": len(errors),
         "error_samples": errors[:3],
-        "p50_ms": round(float(np.percentile(values, 50)), 1),
-        "p95_ms": round(float(np.percentile(values, 95)), 1),
+        **latency_ms(latencies or [0.0], (50, 95), digits=1),
     }
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--files", type=int, default=40, help="Django docs files to index")
-    args = parser.parse_args()
+def table(result: dict[str, Any]) -> str:
+    """The three loads side by side: requests, errors, throughput, latency percentiles."""
+    service, streamlit = result["search_service"], result["streamlit"]
+    rows = [("SearchService.search", service), ("Streamlit HTTP", streamlit["http"])]
+    lines = [
+        f"Load test on {result['chunks']} chunks (Django docs, teacher, Milvus Lite):",
+        "",
+        "| load | clients | requests | errors | per s | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for label, row in rows:
+        lines.append(
+            f"| {label} | {row['clients']} | {row['requests']} | {row['errors']} | "
+            f"{row['throughput_per_s']} | {row['p50_ms']} | {row['p95_ms']} | {row['p99_ms']} |"
+        )
+    browser = streamlit["browser"]
+    if "skipped" in browser:
+        lines += ["", f"Browser sessions: skipped ({browser['skipped']})."]
+    else:
+        lines.append(
+            f"| browser searches | {browser['sessions']} | {browser['searches']} | "
+            f"{browser['errors']} | | {browser['p50_ms']} | {browser['p95_ms']} | |"
+        )
+    return "\n".join(lines)
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--clients", type=int, default=20, help="concurrent clients (20)")
+    parser.add_argument("--seconds", type=float, default=60.0, help="seconds per load (60)")
+    parser.add_argument("--files", type=int, default=40, help="Django docs files to index (40)")
+    add_shared_flag(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp) / "data"
         chunks = build_index(data_dir, args.files)
@@ -232,8 +262,7 @@ def main() -> int:
         "streamlit": streamlit,
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "load_test.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_result("load_test", result, table(result), topic="load test", shared=args.shared)
     errors = service["errors"] + streamlit["http"]["errors"]
     errors += streamlit["browser"].get("errors", 0)
     print(f"total errors: {errors}")

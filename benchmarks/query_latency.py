@@ -27,9 +27,11 @@ hit carries back, not on what they mean. Configurations:
   The payload repeats 5,000 abstracts, so a keyword query's top 10 holds copies of one
   text: these rows time keyword search, they say nothing about its quality.
 
-The student is ``models/student`` when it exists, else a stand-in: the teacher cut to
-layers (0, 2, 4), untrained (its speed, not its quality; labelled so in the output), whose
-``distill_meta.json`` names the teacher so teacher-query mode can be timed on it.
+The student is ``models/student`` when it exists, else the harness's stand-in: the
+teacher cut to layers (0, 2, 4), untrained (its speed, not its quality; labelled so in the
+output), whose ``distill_meta.json`` names the teacher so teacher-query mode can be timed
+on it. The ``store/search-ids*`` rows call Milvus beneath the store, through pymilvus's own
+client on a connection of its own (``benchmarks/harness/milvus_raw.py``).
 
 ``recall@10`` compares ``store/search+fetch`` with exact top 10 computed in numpy over
 the same rows: 1.0 for an exact index. The synthetic rows have no cluster structure, the
@@ -47,53 +49,44 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata as md
-import json
 import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from report_files import write_report
+from harness import milvus_raw
+from harness.datasets import load_set, parse_sets
+from harness.report import RESULTS, add_shared_flag, write_result
+from harness.scoring import CACHE
+from harness.standin import LABEL as STANDIN_LABEL
+from harness.standin import standin_student
+from harness.timing import latencies_ms, latency_ms
 
-REPO = Path(__file__).resolve().parent.parent
-SCIFACT = REPO.parent / "shared" / "data" / "scifact"
+from evaluation import read_queries
+
 TARGET = {"p50_ms": 25.0, "p95_ms": 50.0}
-PROBE_FILTER = 'source == "synthetic/doc7.txt"'
-FIELDS = ["text", "source", "file_type", "section", "page", "chunk_index", "content_hash"]
+PAYLOAD = "SciFact abstracts cut to 1000 chars"
+TOPIC = "query latency"
 
 
 def load_texts(n_queries: int) -> tuple[list[str], list[str]]:
-    """(chunk texts, query texts): SciFact when present, else the test docs."""
-    if not (SCIFACT / "corpus.jsonl").is_file():
-        docs = sorted((REPO / "tests" / "data" / "docs").iterdir())
-        return [p.read_text()[:1000] for p in docs], ["caching", "signals", "template filters"]
-    with (SCIFACT / "corpus.jsonl").open(encoding="utf-8") as handle:
-        rows = [json.loads(line) for _, line in zip(range(5000), handle, strict=False)]
-    with (SCIFACT / "queries.jsonl").open(encoding="utf-8") as handle:
-        queries = [
-            json.loads(line)["text"] for _, line in zip(range(n_queries), handle, strict=False)
-        ]
-    return [f"{r.get('title', '')} {r.get('text', '')}".strip()[:1000] for r in rows], queries
+    """(chunk texts, query texts): SciFact's first 5,000 documents (title and text) cut to
+    1000 characters, and its first ``n_queries`` queries in file order."""
+    root = parse_sets("scifact")["scifact"]
+    data = load_set("scifact", root)
+    texts = [doc[:1000] for doc in data.documents[:5000]]
+    return texts, list(read_queries(root).values())[:n_queries]
 
 
 def stats(samples: list[float]) -> dict[str, float]:
-    a = np.asarray(samples)
+    """p50 and p95 (harness percentiles), mean and count of millisecond samples."""
     return {
-        "p50_ms": round(float(np.percentile(a, 50)), 2),
-        "p95_ms": round(float(np.percentile(a, 95)), 2),
-        "mean_ms": round(float(a.mean()), 2),
+        **latency_ms(samples),
+        "mean_ms": round(float(np.mean(samples)), 2),
         "n": len(samples),
     }
-
-
-def timed(fn, items) -> list[float]:
-    out = []
-    for item in items:
-        t0 = time.perf_counter()
-        fn(item)
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
 
 
 def synthetic(size: int, dim: int, texts: list[str], start: int, n: int):
@@ -114,26 +107,15 @@ def synthetic(size: int, dim: int, texts: list[str], start: int, n: int):
     return vectors, meta
 
 
-def student_encoder(teacher, cache: Path):
+def student_encoder(teacher: Any, cache: Path) -> tuple[Any, str]:
+    """``models/student`` when it exists, else the stand-in paired with the teacher."""
     from core.settings import load_settings
-    from encoders import SentenceTransformerEncoder, build_encoder
+    from encoders import build_encoder
 
     settings = load_settings()
     if (settings.models_dir / "student").is_dir():
         return build_encoder("student", settings), "student (models/student)"
-    folder = cache / "student-standin"
-    if not (folder / "modules.json").is_file():
-        import torch
-        from sentence_transformers import SentenceTransformer
-
-        model = SentenceTransformer(str(teacher.model_dir), device="cpu")
-        bert = model[0].auto_model
-        bert.encoder.layer = torch.nn.ModuleList([bert.encoder.layer[i] for i in (0, 2, 4)])
-        bert.config.num_hidden_layers = 3
-        model.save(str(folder))
-    pair_with_teacher(folder, teacher.fingerprint)
-    label = "student stand-in (teacher layers 0,2,4, untrained: speed only)"
-    return SentenceTransformerEncoder("student", folder), label
+    return standin_student(teacher, cache / "student-standin", paired=True), STANDIN_LABEL
 
 
 def teacher_query_encoders(args, teacher) -> list:
@@ -143,7 +125,7 @@ def teacher_query_encoders(args, teacher) -> list:
     the session is made)."""
     from encoders.backend_encoder import BackendEncoder
     from encoders.variants import variant_dir
-    from shell.teacher_export import export_teacher
+    from usecases.distilling import export_teacher
 
     names = [n.strip() for n in args.query_encoders.split(",") if n.strip() not in ("", "none")]
     unknown = set(names) - {"teacher", "teacher-onnx"}
@@ -151,18 +133,12 @@ def teacher_query_encoders(args, teacher) -> list:
         raise SystemExit(f"--query-encoders: unknown {sorted(unknown)}")
     out = [teacher] if "teacher" in names else []
     if "teacher-onnx" in names:
-        export_teacher(str(teacher.model_dir), args.cache, ("onnx",))
+        export_teacher(str(teacher.model_dir), args.cache, ("onnx",), notes := [])
+        for note in notes:
+            print(f"warning: {note}")
         folder = variant_dir(args.cache / "teacher", "onnx")
         out.append(BackendEncoder("teacher-onnx", folder, threads=args.threads[0]))
     return out
-
-
-def pair_with_teacher(folder: Path, teacher_fingerprint: str) -> None:
-    """Metadata naming the teacher, as an export writes it (the stand-in is its layers)."""
-    from encoders.pairing import DISTILL_META, TEACHER_FINGERPRINT
-
-    meta = {"teacher": "all-MiniLM-L6-v2", TEACHER_FINGERPRINT: teacher_fingerprint}
-    (folder / DISTILL_META).write_text(json.dumps(meta, indent=1) + "\n")
 
 
 def fill(store, encoder, size: int, texts: list[str]) -> float | None:
@@ -241,55 +217,28 @@ def mode_runs(store, k: int, rows: list[np.ndarray], queries: list[str], encoder
     return runs
 
 
-def measure(size: int, args, teacher, student, texts, queries, query_encoders) -> dict:
-    """Fill (or reuse) the collections, reopen them as the app would, then time everything.
+def raw_runs(client: Any, db: Path, coll: str, k: int, rows: list[np.ndarray]) -> dict:
+    """``store/search-ids`` and ``store/search-ids+query``: Milvus beneath the store, on a
+    client of its own (what fetching the fields costs, and fetching them apart)."""
+    params = milvus_raw.search_params(client, str(db), k)
 
-    ``query_encoders``: the teacher-query modes to time (the teacher, its fp32 ONNX graph).
-    """
-    import torch
+    def ids_only(v: np.ndarray) -> Any:
+        return milvus_raw.search(client, coll, v, k, params)
 
+    def ids_then_query(v: np.ndarray) -> Any:
+        return milvus_raw.fetch(client, coll, [hit["id"] for hit in ids_only(v)[0]])
+
+    return {"store/search-ids": (ids_only, rows), "store/search-ids+query": (ids_then_query, rows)}
+
+
+def service_runs(
+    service: Any, k: int, queries: list[str], teacher: Any, student: Any, query_encoders
+) -> dict:
+    """``encode/`` and ``service/`` configurations of both encoders, and ``service/student
+    docs + X queries`` for each query encoder the student pairs with."""
     from encoders.pairing import pairs_with
-    from indexer.stores.milvus import MilvusStore
-    from indexer.stores.milvus_rows import VECTOR_FIELD
-    from usecases.search import SearchService
 
-    db = args.cache / f"lite-{size}.db"
-    store = MilvusStore(str(db))
-    result: dict = {f"insert_s/{e.name}": fill(store, e, size, texts) for e in (teacher, student)}
-    store.close()  # also stops this process's Lite server, freeing the file
-    store, coll, k = MilvusStore(str(db)), "bench_teacher", args.top_k
-    vectors = np.load(args.cache / "query_vectors.npy")  # (q, dim), the teacher's
-    rows = [vectors[i : i + 1] for i in range(len(vectors))]
-    for _ in range(300):  # searches right after a bulk insert wait for index builds
-        if max(timed(lambda v: store.search(coll, v, k), rows[:5])) < 1000:
-            break
-    encoders = {e.name: e for e in (teacher, student, *query_encoders)}
-    service = SearchService(store, "bench", encoders.__getitem__)
-    client = store._client  # private: the no-fetch variants need the raw client
-    params = {"metric_type": "IP", "params": store._search_params_for(k)}
-
-    def ids_only(v):
-        return client.search(
-            coll,
-            data=v.tolist(),
-            anns_field=VECTOR_FIELD,
-            limit=k,
-            output_fields=[],
-            search_params=params,
-        )
-
-    def ids_then_query(v):
-        ids = ", ".join(f'"{hit["id"]}"' for hit in ids_only(v)[0])  # hex ids: safe literals
-        return client.query(coll, filter=f"id in [{ids}]", output_fields=FIELDS)
-
-    flt = {"source": "synthetic/doc7.txt"}
-    runs = {
-        "store/search+fetch": (lambda v: store.search(coll, v, k), rows),
-        "store/search-ids": (ids_only, rows),
-        "store/search-ids+query": (ids_then_query, rows),
-        "store/search+fetch+filter": (lambda v: store.search(coll, v, k, flt), rows),
-        **mode_runs(store, k, rows, queries, (teacher, student)),
-    }
+    runs: dict = {}
     for enc in (teacher, student):
         runs[f"encode/{enc.name}"] = (lambda q, e=enc: e.encode_queries([q]), queries)
         runs[f"service/{enc.name}"] = (lambda q, e=enc: service.search(q, e.name, k), queries)
@@ -301,15 +250,58 @@ def measure(size: int, args, teacher, student, texts, queries, query_encoders) -
             lambda q, e=queries_by.name: service.search(q, student.name, k, query_encoder=e),
             queries,
         )
-    configs: dict = {"recall@10": recall_vs_exact(store, coll, size, texts, vectors, k)}
-    for threads in args.threads:
+    return runs
+
+
+def time_runs(runs: dict, thread_counts: list[int]) -> dict:
+    """Latency stats of every run after a 20-call warm-up; ``store/`` runs (no torch) at
+    the first thread count only, the others at each, labelled ``@<n>t``."""
+    import torch
+
+    configs: dict = {}
+    for threads in thread_counts:
         torch.set_num_threads(threads)
         for name, (fn, items) in runs.items():
-            if name.startswith("store/") and threads != args.threads[0]:
+            if name.startswith("store/") and threads != thread_counts[0]:
                 continue  # no torch in these: once is enough
-            timed(fn, items[:20])  # warm-up
+            latencies_ms(fn, items[:20])  # warm-up
             label = name if name.startswith("store/") else f"{name} @{threads}t"
-            configs[label] = stats(timed(fn, items))
+            configs[label] = stats(latencies_ms(fn, items))
+    return configs
+
+
+def measure(size: int, args, teacher, student, texts, queries, query_encoders) -> dict:
+    """Fill (or reuse) the collections, reopen them as the app would, then time everything.
+
+    ``query_encoders``: the teacher-query modes to time (the teacher, its fp32 ONNX graph).
+    """
+    from indexer.stores.milvus import MilvusStore
+    from usecases.search import SearchService
+
+    db = args.cache / f"lite-{size}.db"
+    store = MilvusStore(str(db))
+    result: dict = {f"insert_s/{e.name}": fill(store, e, size, texts) for e in (teacher, student)}
+    store.close()  # also stops this process's Lite server, freeing the file
+    store, coll, k = MilvusStore(str(db)), "bench_teacher", args.top_k
+    vectors = np.load(args.cache / "query_vectors.npy")  # (q, dim), the teacher's
+    rows = [vectors[i : i + 1] for i in range(len(vectors))]
+    for _ in range(300):  # searches right after a bulk insert wait for index builds
+        if max(latencies_ms(lambda v: store.search(coll, v, k), rows[:5])) < 1000:
+            break
+    encoders = {e.name: e for e in (teacher, student, *query_encoders)}
+    service = SearchService(store, "bench", encoders.__getitem__)
+    client = milvus_raw.raw_client(str(db))
+    flt = {"source": "synthetic/doc7.txt"}
+    runs = {
+        "store/search+fetch": (lambda v: store.search(coll, v, k), rows),
+        **raw_runs(client, db, coll, k, rows),
+        "store/search+fetch+filter": (lambda v: store.search(coll, v, k, flt), rows),
+        **mode_runs(store, k, rows, queries, (teacher, student)),
+        **service_runs(service, k, queries, teacher, student, query_encoders),
+    }
+    configs: dict = {"recall@10": recall_vs_exact(store, coll, size, texts, vectors, k)}
+    configs |= time_runs(runs, args.threads)
+    client.close()
     store.close()  # also stops this process's Lite server, freeing the file
     return {"rows": size, **result, "configs": configs}
 
@@ -326,16 +318,16 @@ def batch1_latency(encoders, queries: list[str], thread_counts: list[int]) -> di
         torch.set_num_threads(threads)
         samples: dict[str, list[float]] = {enc.name: [] for enc in encoders}
         for enc in encoders:
-            timed(lambda q, e=enc: e.encode_queries([q]), queries[:20])
+            latencies_ms(lambda q, e=enc: e.encode_queries([q]), queries[:20])
         for q in queries:  # interleaved: load from other jobs hits both alike
             for enc in encoders:
-                samples[enc.name] += timed(lambda x, e=enc: e.encode_queries([x]), [q])
+                samples[enc.name] += latencies_ms(lambda x, e=enc: e.encode_queries([x]), [q])
         for name, values in samples.items():
             out[name][f"@{threads}t"] = stats(values)
     for enc in encoders:
         fresh = SentenceTransformerEncoder(enc.name, enc.model_dir)
         out[enc.name]["first_query_after_load_ms"] = round(
-            timed(lambda q, f=fresh: f.encode_queries([q]), queries[-1:])[0], 2
+            latencies_ms(lambda q, f=fresh: f.encode_queries([q]), queries[-1:])[0], 2
         )
     teacher, student = (enc.name for enc in encoders)
     out["student_speedup_p50"] = {
@@ -395,52 +387,61 @@ def target_met(sizes: dict, args) -> dict[str, bool]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--sizes",
-        default="5000,100000",
-        help="collection sizes; 'none' times batch-1 encoding only",
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--top-k", type=int, default=10)
-    parser.add_argument("--threads", default="1,2", help="torch thread counts to time")
-    parser.add_argument(
+    add = parser.add_argument
+    add("--sizes", default="5000,100000", help="collection sizes; 'none' times batch-1 only")
+    add("--queries", type=int, default=200, help="SciFact queries timed (default 200)")
+    add("--top-k", type=int, default=10, help="hits per search (default 10)")
+    add("--threads", default="1,2", help="torch thread counts to time")
+    add(
         "--lite-index",
         choices=["FLAT", "IVF_FLAT"],
         default="FLAT",
         help="Milvus Lite index to measure (the store uses FLAT)",
     )
-    parser.add_argument(
+    add(
         "--query-encoders",
         default="teacher,teacher-onnx",
         help="teacher-query modes to time (student docs + these queries), comma-separated "
         "from teacher, teacher-onnx (the teacher's fp32 ONNX graph, exported to --cache), "
         "or none",
     )
-    parser.add_argument("--cache", type=Path, default=REPO / "benchmarks" / ".cache" / "latency")
-    parser.add_argument(
-        "--out", type=Path, default=REPO / "docs" / "results" / "query_latency.json"
-    )
-    args = parser.parse_args()
+    add("--cache", type=Path, default=CACHE / "latency", help="collections and exports")
+    add("--out", type=Path, default=RESULTS / "query_latency.json", help="the JSON to write")
+    add_shared_flag(parser)
+    args = parser.parse_args(argv)
     args.sizes = [] if args.sizes == "none" else [int(s) for s in args.sizes.split(",")]
     args.threads = [int(t) for t in args.threads.split(",")]
+    return args
+
+
+def use_lite_index(args: argparse.Namespace) -> str:
+    """Point the Lite engine at ``--lite-index`` (IVF_FLAT gets a cache of its own); the
+    index as the report names it."""
+    from indexer.stores import milvus_engine  # where LITE_INDEX lives
+
+    if args.lite_index == "IVF_FLAT":
+        milvus_engine.LITE_INDEX = ("IVF_FLAT", {"nlist": 128}, {"nprobe": 16})
+        args.cache = args.cache / "ivf_flat"
     args.cache.mkdir(parents=True, exist_ok=True)
+    return "{} build {} search {}".format(*milvus_engine.LITE_INDEX)
+
+
+def main(argv: list[str] | None = None) -> None:
+    from core.settings import load_settings
+    from encoders import build_encoder
+
+    args = parse_args(argv)
     load_before = os.getloadavg()
     report: dict = {
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "cpus": os.cpu_count(),
         "top_k": args.top_k,
     }
-    from core.settings import load_settings
-    from encoders import build_encoder
-    from indexer.stores import milvus_engine as milvus  # where LITE_INDEX lives
-
-    if args.lite_index == "IVF_FLAT":
-        milvus.LITE_INDEX = ("IVF_FLAT", {"nlist": 128}, {"nprobe": 16})
-        args.cache = args.cache / "ivf_flat"
-        args.cache.mkdir(parents=True, exist_ok=True)
-
+    index = use_lite_index(args)
     texts, queries = load_texts(args.queries)
     teacher = build_encoder("teacher", load_settings({"DISTILSEARCH_THREADS": "1"}))
     student, label = student_encoder(teacher, args.cache)
@@ -456,7 +457,7 @@ def main() -> None:
             "engine": {
                 "pymilvus": md.version("pymilvus"),
                 "milvus_lite": md.version("milvus-lite"),
-                "index": "{} build {} search {}".format(*milvus.LITE_INDEX),
+                "index": index,
             },
             "student": label,
             "queries": len(queries),
@@ -466,8 +467,10 @@ def main() -> None:
     if sizes:
         report.update(target=TARGET, target_met=target_met(sizes, args))
     report["load_avg"] = [round(x, 2) for x in (*load_before, *os.getloadavg())]
-    report["payload"] = "SciFact abstracts cut to 1000 chars" if SCIFACT.is_dir() else "test docs"
-    write_report(args.out, report, markdown(report))
+    report["payload"] = PAYLOAD
+    out = args.out
+    table = markdown(report)
+    write_result(out.stem, report, table, topic=TOPIC, shared=args.shared, folder=out.parent)
 
 
 if __name__ == "__main__":

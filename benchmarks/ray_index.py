@@ -24,8 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from index_bench import insert_synthetic
-from report_files import write_report
+from harness.report import RESULTS, add_shared_flag, write_result
+from harness.stores import insert_synthetic
 
 from core.settings import load_settings
 from encoders import build_encoder
@@ -37,7 +37,6 @@ from indexer.stores.lite_server import running_lite_server
 from indexer.stores.milvus import MilvusStore
 from indexer.walk import walk_files
 
-RESULTS = Path(__file__).resolve().parent.parent / "docs" / "results"
 DEFAULT_FOLDER = Path("data/demo/django-docs")
 PARTS = ("engines", "insert")
 
@@ -103,23 +102,38 @@ def measure_insert(store: MilvusStore, rows: int) -> dict:
     return {"insert_rows": rows, "insert_rows_per_s": round(rows / seconds, 1)}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument(
         "--folder", type=Path, default=DEFAULT_FOLDER, help="default: the Django docs (make demo)"
     )
     parser.add_argument("--files", type=int, default=200, help="files to index (0 = all)")
     parser.add_argument("--encoder", default="teacher", help="registry name or model path")
     parser.add_argument("--num-cpus", type=int, default=None, help="local Ray's CPUs (all)")
-    parser.add_argument("--chunk-actors", type=int, default=1)
-    parser.add_argument("--encode-actors", type=int, default=1)
-    parser.add_argument("--insert-rows", type=int, default=20_000)
-    parser.add_argument("--parts", default=",".join(PARTS), help="engines,insert")
-    parser.add_argument("--out", type=Path, default=RESULTS / "ray_index.json")
-    args = parser.parse_args()
-    parts = [p for p in args.parts.split(",") if p]
-    if unknown := set(parts) - set(PARTS):
+    parser.add_argument("--chunk-actors", type=int, default=1, help="ChunkStage actors")
+    parser.add_argument("--encode-actors", type=int, default=1, help="EncodeStage actors")
+    parser.add_argument(
+        "--insert-rows", type=int, default=20_000, help="rows for the insert part (20000)"
+    )
+    parser.add_argument(
+        "--parts", default=",".join(PARTS), help=f"comma-separated subset of {','.join(PARTS)}"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS / "ray_index.json", help="the JSON to write"
+    )
+    add_shared_flag(parser)
+    args = parser.parse_args(argv)
+    args.parts = [p for p in args.parts.split(",") if p]
+    if unknown := set(args.parts) - set(PARTS):
         parser.error(f"unknown parts: {', '.join(sorted(unknown))}")
+    return args
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    parts = args.parts
     load_before = os.getloadavg()
     result: dict = {}
     with tempfile.TemporaryDirectory() as tmp, running_lite_server(Path(tmp) / "bench.db") as uri:
@@ -127,7 +141,9 @@ def main() -> None:
         if "engines" in parts:
             files = pick_files(args.folder, args.files)
             if not files:
-                parser.error(f"no files under {args.folder} (run `make demo` for the Django docs)")
+                raise SystemExit(
+                    f"no files under {args.folder} (`make demo` fetches the Django docs)"
+                )
             result.update(measure_engines(files, args, store))
         if "insert" in parts:
             result.update(measure_insert(store, args.insert_rows))
@@ -135,7 +151,9 @@ def main() -> None:
     result["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
     result["store"] = "milvus-lite 2.5.1 served over gRPC (indexer.stores.lite_server)"
     result["load_avg"] = [round(x, 2) for x in (*load_before, *os.getloadavg())]
-    write_report(args.out, result, markdown(result))
+    out = args.out
+    table = markdown(result)
+    write_result(out.stem, result, table, topic="Ray engine", shared=args.shared, folder=out.parent)
 
 
 def markdown(result: dict) -> str:

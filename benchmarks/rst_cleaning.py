@@ -39,9 +39,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dev_suite import RESULTS, is_faq_question, leaks, to_beir, write_beir
+from dev_suite import is_faq_question, leaks, to_beir, write_beir
 from dev_suite_rst import Section, clean_body, find_headings, parse_rst
-from report_files import write_report
+from harness.report import add_shared_flag, write_result
 
 logger = logging.getLogger("rst_cleaning")
 SENTINEL = "DSRSTSECTION{:05d}MARK"
@@ -159,7 +159,7 @@ def build_sets(
     return sets
 
 
-def write_results(payload: dict[str, Any], quick: bool) -> None:
+def write_results(payload: dict[str, Any], quick: bool, shared: bool = False) -> None:
     """``docs/results/rst_cleaning[_quick].json`` and ``.md``."""
     stem = "rst_cleaning_quick" if quick else "rst_cleaning"
     scores, chunker = payload["scores"], payload["chunker"]
@@ -182,7 +182,7 @@ def write_results(payload: dict[str, Any], quick: bool) -> None:
             f"| {label} | {row['seconds']} | {row['chunks']} | {row['chunks_with_markup_pct']}% |"
         )
     lines += ["", payload["verdict"]]
-    write_report(RESULTS / f"{stem}.json", payload, "\n".join(lines))
+    write_result(stem, payload, "\n".join(lines), topic="rST cleaning", shared=shared)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--batch-size", type=int, default=32, help="encoder batch (default 32)")
     parser.add_argument("--max-seq-length", type=int, default=256, help="tokens (default 256)")
+    add_shared_flag(parser)
     args = parser.parse_args(argv)
     variants = tuple(v for v in args.variants.split(",") if v)
     if not {"raw", "cleaned"} <= set(variants) or set(variants) - set(VARIANTS):
@@ -238,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "verdict": verdict,
         "seconds": round(time.perf_counter() - started, 1),
     }
-    write_results(payload, args.quick)
+    write_results(payload, args.quick, args.shared)
     return 0
 
 

@@ -1,12 +1,15 @@
-"""The dev suite: which BEIR folders the benchmarks score on, by name.
+"""The data benchmarks read: the dev suite's BEIR folders by name, and the Django docs.
 
 ``scifact`` lies in the steering repository's ``shared/data``; ``django_faq`` and
 ``python_faq`` are built from package registries by ``benchmarks/dev_suite.py`` into
-``data/dev_suite`` (never committed).
+``data/dev_suite`` (never committed). The Django docs are the demo corpus's pages
+(``indexer.demo_corpus``, fetched into ``<data dir>/demo`` once).
 """
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterable
 from pathlib import Path
 
 from evaluation import BeirDataset, load_beir
@@ -49,3 +52,22 @@ def load_set(name: str, folder: Path) -> BeirDataset:
 def query_texts(data: BeirDataset) -> list[str]:
     """The judged queries' texts, in ``data.query_ids`` order."""
     return [data.queries[q] for q in data.query_ids]
+
+
+def django_files(count: int = 0, seed: int | None = 0) -> list[Path]:
+    """The Django docs' ``*.txt`` pages, sorted, then shuffled with ``seed`` (None: kept
+    sorted); the first ``count`` of them (0: all)."""
+    from core.settings import load_settings
+    from indexer.demo_corpus import fetch_django_docs
+
+    files = sorted(fetch_django_docs(load_settings().data_dir / "demo").rglob("*.txt"))
+    if seed is not None:
+        random.Random(seed).shuffle(files)
+    return files[:count] if count else files
+
+
+def pieces(files: Iterable[Path], size: int = 1000, step: int = 800) -> list[str]:
+    """Each file's text cut into ``size``-character pieces starting ``step`` apart (chunk-
+    sized texts without the parser), in file order."""
+    texts = (path.read_text() for path in files)
+    return [text[i : i + size] for text in texts for i in range(0, len(text), step)]

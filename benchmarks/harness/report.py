@@ -4,6 +4,7 @@ from these stamps by ``benchmarks/results_page.py``)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -50,6 +51,15 @@ def stamp(topic: str, shared: bool, command: list[str] | None = None) -> dict[st
     }
 
 
+def add_shared_flag(parser: argparse.ArgumentParser) -> None:
+    """``--shared``: say in the stamp that other work ran on the machine meanwhile."""
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="other work shared the machine during the run (recorded in the JSON's meta)",
+    )
+
+
 def write_result(
     name: str,
     payload: dict[str, Any],
@@ -58,14 +68,25 @@ def write_result(
     topic: str,
     shared: bool = False,
     folder: Path = RESULTS,
+    meta: dict[str, Any] | None = None,
 ) -> tuple[Path, Path]:
     """Write ``payload`` (plus its ``meta`` stamp) to ``NAME.json`` and ``table`` to
-    ``NAME.md`` under ``folder``; print the table. Returns both paths."""
-    folder.mkdir(parents=True, exist_ok=True)
-    body = {"meta": stamp(topic, shared), **{k: v for k, v in payload.items() if k != "meta"}}
-    json_path = folder / f"{name}.json"
+    ``NAME.md`` under ``folder``; print the table. Returns both paths.
+
+    ``meta``: an earlier stamp to keep, for a rewrite that measures nothing (figures
+    re-rendered from a saved JSON keep the command and machine that made them)."""
+    stamped = meta if meta is not None else stamp(topic, shared)
+    body = {"meta": stamped, **{k: v for k, v in payload.items() if k != "meta"}}
+    return write_files(folder / f"{name}.json", body, table)
+
+
+def write_files(json_path: Path, body: dict[str, Any], table: str) -> tuple[Path, Path]:
+    """``body`` as JSON at ``json_path`` and ``table`` as the ``.md`` beside it, exactly as
+    given (no stamp: :func:`write_result` adds it); print the table. Returns both paths."""
+    json_path = Path(json_path)
+    json_path.parent.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(body, indent=2, default=str) + "\n")
-    md_path = folder / f"{name}.md"
+    md_path = json_path.with_suffix(".md")
     md_path.write_text(table.rstrip("\n") + "\n")
     print(table)
     return json_path, md_path

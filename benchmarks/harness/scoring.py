@@ -1,11 +1,13 @@
 """Scoring through ``evaluation``: product encoders at the index's 256 tokens, exact search
-over the whole corpus, nDCG@10 by ranx. Corpus vectors are cached by weight fingerprint."""
+over the whole corpus (or documents scored by their best chunk), metrics by ranx. Corpus
+vectors are cached by weight fingerprint."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +37,30 @@ def ndcg_at_10(data: BeirDataset, doc_vectors: np.ndarray, query_vectors: np.nda
     """Exact inner-product search (top 100) scored by ranx; rows follow ``data.doc_ids`` and
     ``data.query_ids``."""
     run = exact_run(data.doc_ids, doc_vectors, data.query_ids, query_vectors, top_k=100)
-    return evaluate_run(data.qrels, run, ["ndcg@10"]).mean["ndcg@10"]
+    return run_metrics(data, run, ["ndcg@10"])["ndcg@10"]
+
+
+def run_metrics(
+    data: BeirDataset, run: dict[str, dict[str, float]], metrics: Sequence[str]
+) -> dict[str, float]:
+    """Mean ``metrics`` (ranx names: ``ndcg@10``, ``recall@100``) of ``run`` on ``data``'s
+    judgements, as fractions."""
+    return evaluate_run(data.qrels, run, list(metrics)).mean
+
+
+def max_pooled_run(
+    query_ids: Sequence[str], scores: np.ndarray, owners: Sequence[str], depth: int = 200
+) -> dict[str, dict[str, float]]:
+    """Documents ranked by their best chunk: ``scores`` is ``(n_queries, n_chunks)``,
+    ``owners[j]`` the document of chunk ``j``; each query looks at its ``depth`` best
+    chunks."""
+    run: dict[str, dict[str, float]] = {}
+    for row, query_id in enumerate(query_ids):
+        best: dict[str, float] = {}
+        for column in np.argsort(-scores[row])[:depth]:
+            best.setdefault(owners[column], float(scores[row, column]))
+        run[query_id] = best
+    return run
 
 
 def corpus_vectors(encoder: Encoder, data: BeirDataset, cache: bool = True) -> np.ndarray:
@@ -59,9 +84,12 @@ def corpus_vectors(encoder: Encoder, data: BeirDataset, cache: bool = True) -> n
     return vectors
 
 
-def system_ndcg(data: BeirDataset, documents: Encoder, queries: Encoder | None = None) -> float:
+def system_ndcg(
+    data: BeirDataset, documents: Encoder, queries: Encoder | None = None, cache: bool = True
+) -> float:
     """nDCG@10 of ``documents``' corpus vectors searched with ``queries``' query vectors
-    (the document encoder's own by default)."""
-    doc_vectors = corpus_vectors(documents, data)
+    (the document encoder's own by default). ``cache=False``: vectors not worth keeping (a
+    scratch export) or not pinned by the key (a sequence length other than 256)."""
+    doc_vectors = corpus_vectors(documents, data, cache)
     query_vectors = (queries or documents).encode_queries(query_texts(data))
     return ndcg_at_10(data, doc_vectors, query_vectors)

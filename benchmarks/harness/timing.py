@@ -1,9 +1,11 @@
-"""Timing: percentiles, interleaved rounds, and the CPU clock training budgets run on."""
+"""Timing: percentiles, latency rounds, interleaved rounds, and the CPU clock training
+budgets run on."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -12,6 +14,26 @@ def percentiles(values: Sequence[float], points: Sequence[int] = (50, 95)) -> di
     """``{"p50": ..., "p95": ...}`` of ``values`` (e.g. milliseconds)."""
     array = np.asarray(values, dtype=np.float64)
     return {f"p{p}": float(np.percentile(array, p)) for p in points}
+
+
+def latency_ms(
+    samples_ms: Sequence[float], points: Sequence[int] = (50, 95), digits: int = 2
+) -> dict[str, float]:
+    """``{"p50_ms": ..., "p95_ms": ...}`` of millisecond samples, rounded to ``digits``."""
+    return {f"{k}_ms": round(v, digits) for k, v in percentiles(samples_ms, points).items()}
+
+
+T = TypeVar("T")
+
+
+def latencies_ms(call: Callable[[T], Any], items: Iterable[T]) -> list[float]:
+    """Milliseconds of ``call(item)`` for each item in turn (one timed call each)."""
+    out = []
+    for item in items:
+        started = time.perf_counter()
+        call(item)
+        out.append((time.perf_counter() - started) * 1000)
+    return out
 
 
 def cpu_clock(share: float) -> Callable[[], float]:
