@@ -127,8 +127,8 @@ def default_index(options: list[str], preferred: list[str]) -> int:
     return next((options.index(p) for p in preferred if p in options), 0)
 
 
-#: A search system: (document encoder, query encoder or None for the same one).
-System = tuple[str, str | None]
+#: A search system: (document encoder, query encoder; the same name for its own queries).
+System = tuple[str, str]
 
 
 def system_choices(service: SearchService, encoders: list[str]) -> dict[str, System]:
@@ -138,7 +138,7 @@ def system_choices(service: SearchService, encoders: list[str]) -> dict[str, Sys
     for name in encoders:
         for query_encoder in attempt(lambda n=name: service.query_encoders(n)) or [name]:
             paired = None if query_encoder == name else query_encoder
-            choices[system_label(name, paired)] = (name, paired)
+            choices[system_label(name, paired)] = (name, query_encoder)
     return choices
 
 
@@ -151,7 +151,7 @@ def system_select(
 ) -> System:
     """A select over ``choices``' labels, preferring the first of ``preferred`` present."""
     options = list(choices)
-    if help_text is None and any(q for _, q in choices.values()):
+    if help_text is None and any(q != d for d, q in choices.values()):
         help_text = (
             "`X docs + teacher queries`: X's index, queries encoded by the teacher "
             "X was distilled from (its vectors share the teacher's space); "

@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -29,6 +30,9 @@ from encoders import Encoder
 from indexer.types import Hit
 from usecases.answer_text import AnswerPoint, answer_sentence, points_text
 from usecases.highlight import collapse_whitespace, split_sentences
+
+if TYPE_CHECKING:
+    from usecases.results import SearchResult
 
 logger = logging.getLogger(__name__)
 
@@ -265,3 +269,29 @@ def model_answer(query: str, text: str, passages: Sequence[Hit], name: str) -> A
 
 def _with_note(answer: Answer, note: str) -> Answer:
     return replace(answer, notes=(*answer.notes, note))
+
+
+def compose_answer(result: SearchResult, sentences: Encoder, llm: Generator | None) -> Answer:
+    """The answer to ``result``'s query from its hits: through ``llm`` when given (the
+    extractive answer, with a note, if it fails), else extractive with ``sentences``
+    scoring sentences; retrieval and generation timed apart."""
+    if not result.hits:
+        note = ("Nothing was retrieved for this question.",)
+        return Answer(result.query, "", (), (), "none", note, retrieval_ms=result.total_ms)
+    notes: list[str] = []
+    t0 = time.perf_counter()
+    answer = None
+    if llm is not None:
+        try:
+            answer = llm.generate(result.query, result.hits)
+        except GenerationError as exc:
+            logger.warning("LLM answer failed: %s", exc)
+            notes.append(f"The LLM endpoint failed ({exc}); showing the extractive answer.")
+    if answer is None:
+        answer = ExtractiveGenerator(sentences).generate(result.query, result.hits)
+    return replace(
+        answer,
+        notes=(*notes, *answer.notes),
+        retrieval_ms=result.total_ms,
+        generate_ms=(time.perf_counter() - t0) * 1000,
+    )

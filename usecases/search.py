@@ -9,8 +9,6 @@ reports (``.reports``). Encoders and retrievers are built once and reused.
 from __future__ import annotations
 
 import logging
-import time
-from dataclasses import replace
 
 import numpy as np
 
@@ -22,13 +20,7 @@ from usecases.agreement_note import agreement_note
 from usecases.compare import Comparison, compare_results
 from usecases.highlight import highlight_result
 from usecases.library import IndexLibrary
-from usecases.rag import (
-    Answer,
-    ExtractiveGenerator,
-    GenerationError,
-    Generator,
-    OpenAICompatibleGenerator,
-)
+from usecases.rag import Answer, Generator, OpenAICompatibleGenerator, compose_answer
 from usecases.reports import ReportCatalog
 from usecases.results import CollectionStats, SearchResult
 from usecases.search_modes import ModeSupport, fusion_for
@@ -123,6 +115,18 @@ class SearchService:
         (default: ``encoder``; another must be its teacher), built on first use."""
         return self.index.retriever(encoder, query_encoder)
 
+    def default_query_encoder(self, encoder: str) -> str | None:
+        """A student's default query encoder: its teacher, fastest form first; None when
+        ``encoder`` searches with its own queries (:class:`IndexContext`)."""
+        return self.index.default_query_encoder(encoder)
+
+    def _default_queries(self, encoder: str, mode: Mode) -> str:
+        """Who encodes queries when the caller does not say: nobody in keyword mode (the
+        collection's own encoder is named), else :meth:`default_query_encoder`."""
+        if mode == "keyword":
+            return encoder
+        return self.default_query_encoder(encoder) or encoder
+
     def query_encoders(self, encoder: str) -> list[str]:
         """Who may encode queries for ``encoder``'s documents: itself, then its teacher."""
         return self.index.query_encoders(encoder)
@@ -160,15 +164,18 @@ class SearchService:
     ) -> SearchResult:
         """Top ``top_k`` hits; ``ValueError`` on bad input, ``NotIndexedError`` if not indexed.
 
-        ``encoder``'s collection is searched with the query encoded by ``query_encoder``
-        (default: ``encoder``; teacher-query mode: the teacher ``encoder`` was distilled
-        from, else ``QueryEncoderMismatchError``). ``mode``: ``dense``, ``keyword`` (BM25,
-        nothing encoded) or ``hybrid`` (both, fused per ``fusion``, default RRF k=60);
+        ``encoder``'s collection is searched with the query encoded by ``query_encoder``:
+        by default a student's teacher in its fastest form (:meth:`default_query_encoder`),
+        else ``encoder`` itself; pass ``encoder`` for its own queries. Another must be the
+        teacher ``encoder`` was distilled from (``QueryEncoderMismatchError``). ``mode``:
+        ``dense``, ``keyword`` (BM25, nothing encoded) or ``hybrid`` (both, fused per
+        ``fusion``, default RRF k=60);
         keyword and hybrid raise ``FullTextUnavailableError`` on a collection built
         before full text (see :meth:`mode_support`). With ``highlight``, see
         :meth:`highlight` (timed separately as ``highlight_ms``).
         """
         fused = fusion_for(mode, fusion)  # ValueError on an unknown mode
+        query_encoder = query_encoder or self._default_queries(encoder, mode)
         retriever = self.retriever(encoder, query_encoder)
         found = retriever.search(query, top_k, filters, mode, fused or Fusion())
         plain = SearchResult(
@@ -178,7 +185,7 @@ class SearchService:
             hits=found.hits,
             encode_ms=found.encode_ms,
             search_ms=found.search_ms,
-            query_encoder=None if query_encoder in (None, encoder) else query_encoder,
+            query_encoder=None if query_encoder == encoder else query_encoder,
             mode=mode,
             fusion=fused,
         )
@@ -218,8 +225,8 @@ class SearchService:
         gets the cosine between the chunk's two document embeddings (see
         :func:`~usecases.compare.embedding_cosines`).
         """
-        c_query = candidate_query_encoder or candidate
-        r_query = reference_query_encoder or reference
+        c_query = candidate_query_encoder or self._default_queries(candidate, candidate_mode)
+        r_query = reference_query_encoder or self._default_queries(reference, reference_mode)
         c_side = (candidate, c_query, candidate_mode, fusion_for(candidate_mode, fusion))
         if c_side == (reference, r_query, reference_mode, fusion_for(reference_mode, fusion)):
             raise ValueError("pick two different encoders or modes to compare")
@@ -269,31 +276,7 @@ class SearchService:
         result = self.search(
             query, encoder, top_k, filters, query_encoder=query_encoder, mode=mode, fusion=fusion
         )
-        if not result.hits:
-            return Answer(
-                query,
-                "",
-                (),
-                (),
-                "none",
-                ("Nothing was retrieved for this question.",),
-                retrieval_ms=result.total_ms,
-            )
-        notes: list[str] = []
-        t0 = time.perf_counter()
-        answer = None
-        if use_llm and self.llm is not None:
-            try:
-                answer = self.llm.generate(query, result.hits)
-            except GenerationError as exc:
-                logger.warning("LLM answer failed: %s", exc)
-                notes.append(f"The LLM endpoint failed ({exc}); showing the extractive answer.")
-        if answer is None:
-            sentences = self.retriever(encoder, query_encoder).query_encoder
-            answer = ExtractiveGenerator(sentences).generate(query, result.hits)
-        return replace(
-            answer,
-            notes=(*notes, *answer.notes),
-            retrieval_ms=result.total_ms,
-            generate_ms=(time.perf_counter() - t0) * 1000,
-        )
+        queries_by = result.query_encoder or encoder
+        sentences = self.retriever(encoder, queries_by).query_encoder
+        llm = self.llm if use_llm else None
+        return compose_answer(result, sentences, llm)

@@ -31,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 #: Teacher exports that compute the teacher's own vectors (fp32), so they may pair too.
 TEACHER_FP32_VARIANTS = tuple(variant_name(TEACHER, s) for s in FP32_SUFFIXES)
+#: The teacher's query encoders, fastest first for one query at a time (the query latency
+#: topic of docs/results/README.md): a student's default pairing takes the first present.
+FASTEST_TEACHER_QUERIES = ("teacher-onnx", "teacher-openvino", TEACHER)
 
 EncoderFactory = Callable[[str], Encoder]
 
@@ -180,3 +183,10 @@ class IndexContext:
                 continue
             paired.append(candidate)
         return paired
+
+    def default_query_encoder(self, encoder: str) -> str | None:
+        """The query encoder ``encoder``'s collection is searched with by default: for a
+        student paired with its teacher, the teacher's fastest fp32 form on disk
+        (:data:`FASTEST_TEACHER_QUERIES`); None (its own queries) otherwise."""
+        paired = set(self.query_encoders(encoder)[1:])
+        return next((name for name in FASTEST_TEACHER_QUERIES if name in paired), None)

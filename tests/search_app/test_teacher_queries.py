@@ -125,7 +125,12 @@ def test_compare_student_with_its_index_under_teacher_queries(tmp_path: Path) ->
     # a = [2,1,0]/√5, b = [1,0,2]/√5 -> student: a 2/√5, b 1/√5; teacher: a 2/√10, b 3/√10
     service, _ = make_service(tmp_path)
     cmp = service.compare(
-        "fish cat", "student", "student", top_k=1, reference_query_encoder="teacher"
+        "fish cat",
+        "student",
+        "student",
+        top_k=1,
+        candidate_query_encoder="student",
+        reference_query_encoder="teacher",
     )
     assert (cmp.candidate.label, cmp.reference.label) == ("student", MODE)
     assert cmp.verdict == "student agrees on 0 of 1 (top hit differs)"

@@ -45,8 +45,14 @@ def test_search_with_teacher_queries(cli_env, capsys) -> None:
     assert [h["source"] for h in hits] == ["b.txt"]
 
 
-def test_plain_student_search_is_labelled_by_its_encoder(cli_env, capsys) -> None:
+def test_a_student_is_searched_with_teacher_queries_by_default(cli_env, capsys) -> None:
     assert main(["search", "cat", "--encoder", "student", "-k", "1"]) == EXIT_OK
+    assert "(student docs + teacher queries: " in capsys.readouterr().out
+
+
+def test_student_only_queries_are_one_flag_away(cli_env, capsys) -> None:
+    argv = ["search", "cat", "--encoder", "student", "--query-encoder", "student", "-k", "1"]
+    assert main(argv) == EXIT_OK
     assert "(student: " in capsys.readouterr().out
 
 
