@@ -10,13 +10,18 @@ from typing import Any
 #: line), in the order the progress bar and the metadata show the terms.
 LOSS_TERM_MEANING = {
     "ce": "temperature-softened KD on in-batch similarities (vocabulary logits if MLM teacher)",
-    "mlm": "masked LM (about 40 percent more time per step on CPU)",
+    "mlm": "masked LM (each step also scores the vocabulary: slower on CPU)",
     "cos_token": "token cosine to the teacher's last hidden states",
     "cos_sentence": "cosine to the teacher's sentence embeddings",
 }
 LOSS_TERMS = tuple(LOSS_TERM_MEANING)
 #: Kinds of pseudo-query a training passage can be paired with (:func:`distill.data.vary_queries`).
 QUERY_KINDS = ("title", "sentence", "span", "question")
+#: The default student of the default 6-layer teacher: its depth and its budget in
+#: optimiser steps (chosen on the dev suite's speed-quality frontier, docs/distillation.md).
+#: Teachers of another depth get half their layers (DistilBERT's rule) unless told.
+MEASURED_DEPTHS = {6: 4}
+DEFAULT_STEPS = 1200
 #: Arithmetic of the student's forward and backward passes (:func:`distill.distributed.autocast`).
 PRECISIONS = ("auto", "bf16", "fp32")
 
@@ -29,11 +34,9 @@ def every_other_layer(n_teacher_layers: int) -> tuple[int, ...]:
 
 
 def spread_layers(n_teacher_layers: int, n_student_layers: int | None = None) -> tuple[int, ...]:
-    """Default map: half the layers, evenly spread, keeping the first and the last.
-
-    6 -> (0, 3, 5); 12 -> (0, 2, 4, 7, 9, 11), the map of Hugging Face's DistilBERT script.
-    Measured on SciFact with the MiniLM teacher (docs/distillation.md): after 20 steps
-    (0, 3, 5) kept 90.5% of the teacher's nDCG@10 and every other layer (0, 2, 4) 52.5%.
+    """``n_student_layers`` teacher layers (default half), evenly spread, keeping the first
+    and the last: 6 -> (0, 3, 5); 6, 4 -> (0, 2, 3, 5); 12 -> (0, 2, 4, 7, 9, 11), the map
+    of Hugging Face's DistilBERT script (the choice is measured in docs/distillation.md).
     """
     k = n_student_layers or n_teacher_layers // 2
     if n_teacher_layers < 2 or not 1 <= k <= n_teacher_layers:
@@ -42,6 +45,12 @@ def spread_layers(n_teacher_layers: int, n_student_layers: int | None = None) ->
         return (n_teacher_layers - 1,)
     step = (n_teacher_layers - 1) / (k - 1)
     return tuple(math.floor(i * step + 0.5) for i in range(k))
+
+
+def default_depth(n_teacher_layers: int) -> int:
+    """The student depth used when none is given: the frontier's choice for a teacher of
+    this depth (:data:`MEASURED_DEPTHS`), else half of its layers."""
+    return MEASURED_DEPTHS.get(n_teacher_layers, max(1, n_teacher_layers // 2))
 
 
 def parse_layer_map(text: str) -> tuple[int, ...]:
@@ -59,20 +68,22 @@ def parse_layer_map(text: str) -> tuple[int, ...]:
 class DistillConfig:
     """Everything that decides what the student learns and how long it trains.
 
-    A loss weight of 0 switches that term off. ``layer_map=None`` means
-    :func:`spread_layers` (resolved once the teacher's depth is known, see :meth:`with_layers`);
-    DistilBERT's every-other-layer map is ``--layer-map 0,2,4``.
+    A loss weight of 0 switches that term off. ``layer_map=None`` means ``layers`` teacher
+    layers spread by :func:`spread_layers` (resolved once the teacher's depth is known, see
+    :meth:`with_layers`); DistilBERT's every-other-layer map is ``--layer-map 0,2,4``.
     Training stops at ``steps`` optimiser steps or ``max_minutes``, whichever comes first;
-    at least one of them must be set. The learning-rate schedule (linear warmup over
-    ``warmup_fraction`` of the run, then linear decay to 0) follows the step count when
-    ``steps`` is set and the wall clock otherwise.
+    at least one of them must be set. Steps are the budget (the same work on any machine);
+    the minutes are a ceiling, and a run stopped by it records itself as under-trained.
+    The learning-rate schedule (linear warmup over ``warmup_fraction`` of the run, then
+    linear decay to 0) follows the step count when ``steps`` is set and the clock otherwise.
     """
 
     teacher: str = "all-MiniLM-L6-v2"
-    layer_map: tuple[int, ...] | None = None
+    layers: int | None = None  # spread over the teacher; None: default_depth(teacher's)
+    layer_map: tuple[int, ...] | None = None  # explicit teacher layers (overrides layers)
     init: str = "teacher"  # "teacher": copy layers; "random": same shape, random weights
     alpha_ce: float = 0.0  # off: on the dev suite it pulled documents away from the teacher
-    alpha_mlm: float = 0.0  # MLM costs +40% step time on CPU (measured); on with --alpha-mlm
+    alpha_mlm: float = 0.0  # off by default: it slows every step (docs/distillation.md)
     alpha_cos_token: float = 1.0
     alpha_cos_sentence: float = 4.0
     temperature: float = 2.0
@@ -89,8 +100,8 @@ class DistillConfig:
     max_grad_norm: float = 1.0
     dropout: float = 0.0
     seed: int = 42
-    steps: int | None = None
-    max_minutes: float | None = 10.0
+    steps: int | None = DEFAULT_STEPS  # the budget counts work, so load cannot change it
+    max_minutes: float | None = 60.0  # a wall-clock ceiling; stopping on it is flagged
     cache_teacher: str = "auto"  # "auto" | "always" | "never"
     cache_max_gb: float = 4.0
     # throughput levers (docs/results/distill_throughput.md)
@@ -109,6 +120,8 @@ class DistillConfig:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value}")
         if not any(weights.values()):
             raise ValueError("every loss weight is 0: nothing to train")
+        if self.layers is not None and self.layers < 1:
+            raise ValueError(f"layers must be >= 1, got {self.layers}")
         if self.layer_map is not None:
             if not self.layer_map:
                 raise ValueError("layer_map is empty")
@@ -164,13 +177,20 @@ class DistillConfig:
 
     def with_layers(self, n_teacher_layers: int) -> DistillConfig:
         """This config with ``layer_map`` resolved and checked against the teacher's depth."""
-        layer_map = self.layer_map or spread_layers(n_teacher_layers)
+        shallower = self.layers is None or self.layers < n_teacher_layers
+        if self.layer_map is None and not shallower:
+            raise ValueError(
+                f"layers {self.layers}: a student needs fewer layers than its teacher's "
+                f"{n_teacher_layers}"
+            )
+        depth = self.layers or default_depth(n_teacher_layers)
+        layer_map = self.layer_map or spread_layers(n_teacher_layers, depth)
         if max(layer_map) >= n_teacher_layers:
             raise ValueError(
                 f"layer_map {layer_map} names layer {max(layer_map)} but the teacher has "
                 f"{n_teacher_layers} layers (0..{n_teacher_layers - 1})"
             )
-        return replace(self, layer_map=tuple(layer_map))
+        return replace(self, layer_map=tuple(layer_map), layers=len(layer_map))
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

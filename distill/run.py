@@ -33,6 +33,11 @@ class RunOutput:
     variants: dict[str, Path] = field(default_factory=dict)  # backend suffix -> folder
 
 
+def undertrained(stopped_by: str, steps: int, target: int | None) -> bool:
+    """Whether the run ended on its clock before its step budget."""
+    return stopped_by == "time" and target is not None and steps < target
+
+
 def int8_dir_for(out: Path) -> Path:
     """``models/student`` -> ``models/student-int8`` (the encoder registry's name)."""
     return out.with_name(out.name + "-int8")
@@ -80,7 +85,13 @@ def run_distillation(
         on_step=on_step,
         clock=clock,
     )
-    training = {**result.to_dict(), "world_size": ctx.world, "device": str(ctx.device)}
+    training = {
+        **result.to_dict(),
+        "world_size": ctx.world,
+        "device": str(ctx.device),
+        "target_steps": config.steps,
+        "undertrained": undertrained(result.stopped_by, result.steps, config.steps),
+    }
     meta = _metadata(config, data, teacher_dir, teacher, student, train_set, held_out, training)
     if not ctx.is_main:
         return RunOutput(out, None, meta)

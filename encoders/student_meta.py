@@ -114,3 +114,8 @@ class StudentMeta:
     def training(self) -> dict[str, Any]:
         block = self.data.get("training")
         return block if isinstance(block, dict) else {}
+
+    @property
+    def undertrained(self) -> bool:
+        """Whether training stopped on its time ceiling before its step budget."""
+        return bool(self.training.get("undertrained"))

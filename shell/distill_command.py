@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_OUT = "student"
 DESCRIPTION = (
-    "Train a student with half the teacher's layers on corpus text and export it (fp32, int8) "
-    "as sentence-transformers folders. Loss: DistilBERT's soft-target KD, masked LM and cosine; "
+    "Train a student with fewer layers than the teacher (--layers, spread over the teacher's) "
+    "on corpus text for a budget of optimiser steps, and export it (fp32, int8, ONNX, "
+    "OpenVINO) as sentence-transformers folders. Loss: DistilBERT's soft-target KD, masked "
+    "LM and cosine; "
     "the defaults keep the cosine terms (chosen on the dev suite, docs/distillation.md), and "
     "--alpha-ce 1 --alpha-mlm 0.1 is the full triple loss. Under torchrun, trains data-parallel."
 )
@@ -59,18 +61,32 @@ def add_recipe_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--out", help="output folder (default <models dir>/student)")
     p.add_argument(
+        "--layers",
+        type=int,
+        default=d.layers,
+        help="student depth: this many teacher layers, evenly spread, first and last kept "
+        "(default: the depth chosen on the speed-quality frontier for the default teacher, "
+        "docs/distillation.md; half the layers of other teachers)",
+    )
+    p.add_argument(
         "--layer-map",
-        help="teacher layers to keep, e.g. 0,2,4 (default: half of them, evenly spread, "
-        "first and last kept: 0,3,5 for a 6-layer teacher)",
+        help="for experts: the exact teacher layers to keep, e.g. 0,2,4,5 (overrides --layers)",
     )
     p.add_argument("--init", choices=("teacher", "random"), default=d.init)
+    p.add_argument(
+        "--steps",
+        type=int,
+        default=d.steps,
+        help="training budget in optimiser steps: the same work on any machine, however "
+        "busy (default %(default)s)",
+    )
     p.add_argument(
         "--max-minutes",
         type=float,
         default=d.max_minutes,
-        help="training budget in minutes (default %(default)s)",
+        help="wall-clock ceiling; a run stopped by it before --steps is flagged as "
+        "under-trained in its metadata, the CLI and the UI (default %(default)s)",
     )
-    p.add_argument("--steps", type=int, help="optimiser steps (default: until --max-minutes)")
     for term, what in LOSS_TERM_MEANING.items():
         p.add_argument(
             f"--alpha-{term.replace('_', '-')}",
@@ -131,6 +147,7 @@ def config_from_args(args: argparse.Namespace) -> DistillConfig:
     """The recipe from the command line (validated by :class:`DistillConfig`)."""
     return DistillConfig(
         teacher=args.teacher,
+        layers=args.layers,
         layer_map=parse_layer_map(args.layer_map) if args.layer_map else None,
         init=args.init,
         alpha_ce=args.alpha_ce,
@@ -206,6 +223,14 @@ def print_outcome(outcome: DistillOutcome) -> None:
             f"{training['seconds'] / 60:.1f} min ({training['stopped_by']}), "
             f"layers {result.meta['layer_map']}"
         )
+        if training.get("undertrained"):
+            print(
+                f"warning: under-trained: the {training['target_steps']}-step budget was cut "
+                f"at {training['steps']} steps by --max-minutes; the student keeps less of "
+                "the teacher than the default would (raise --max-minutes, or resume with "
+                "--resume)",
+                file=sys.stderr,
+            )
         if "fidelity" in result.meta:
             print("held-out fidelity: " + json.dumps(result.meta["fidelity"]))
         if result.int8_out:

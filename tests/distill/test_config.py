@@ -54,7 +54,15 @@ def test_layer_maps() -> None:
     assert spread_layers(6) == (0, 3, 5)
     assert spread_layers(12) == (0, 2, 4, 7, 9, 11)  # Hugging Face's DistilBERT map
     assert spread_layers(4, 1) == (3,) and spread_layers(4, 4) == (0, 1, 2, 3)
-    assert DistillConfig().with_layers(6).layer_map == (0, 3, 5)
+    assert spread_layers(6, 2) == (0, 5) and spread_layers(6, 5) == (0, 1, 3, 4, 5)
+    assert DistillConfig().with_layers(6).layer_map == spread_layers(6, default_depth(6))
+    assert DistillConfig().with_layers(12).layer_map == (0, 2, 4, 7, 9, 11)  # half: unmeasured
+    assert DistillConfig(layers=3).with_layers(6).layer_map == (0, 3, 5)
+    assert DistillConfig(layers=3, layer_map=(0, 4, 5)).with_layers(6).layer_map == (0, 4, 5)
     assert DistillConfig(layer_map=(0, 3, 5)).with_layers(6).layer_map == (0, 3, 5)
+    with pytest.raises(ValueError, match="fewer layers than its teacher's 6"):
+        DistillConfig(layers=6).with_layers(6)
+    with pytest.raises(ValueError, match="layers must be >= 1"):
+        DistillConfig(layers=0)
     with pytest.raises(ValueError, match="has 6 layers"):
         DistillConfig(layer_map=(0, 6)).with_layers(6)
