@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from distill.config import DistillConfig, every_other_layer, parse_layer_map, spread_layers
+from distill.config import (
+    DistillConfig,
+    default_depth,
+    every_other_layer,
+    parse_layer_map,
+    spread_layers,
+)
 
 
 def test_defaults_are_valid_and_frozen() -> None:
