@@ -17,9 +17,10 @@ from pathlib import Path
 from core.settings import Settings
 from encoders import Encoder
 from indexer.chunking import DEFAULT_OVERLAP_PCT, ChunkingConfig
+from indexer.failure_ledger import RETRY_HELP
 from indexer.pipeline import IndexOptions
 from indexer.ray_engine import RayOptions
-from indexer.report import IndexReport
+from indexer.report import IndexReport, save_report
 from indexer.retrieval import collection_name
 from indexer.sniff import Limits
 from indexer.stores import VectorStore
@@ -29,6 +30,7 @@ from shell.common import (
     EXIT_SOME_FILES_FAILED,
     EXIT_STORE_UNAVAILABLE,
     EXIT_USAGE,
+    STOP_EXIT_CODES,
     Handler,
     Subparsers,
     add_store_options,
@@ -40,7 +42,8 @@ DESCRIPTION = (
     "detected by content and name; others are skipped with a reason. Re-running skips "
     "unchanged files and replaces the chunks of changed ones; a file that fails keeps its "
     "previous chunks. Exit code 0: all files fine; 3: some failed; 4: Milvus became "
-    "unreachable (the report says what was written)."
+    "unreachable; 5: the store refused a write (disk full: the message names the data "
+    "folder); 6: Ray did not start. The report says what was written."
 )
 REBUILD_HELP = (
     "drop each target collection (one per --encoder/--encoders) and index PATHS into it "
@@ -145,6 +148,7 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
         help="a file cut into more chunks fails with the reason (default %(default)s)",
     )
     p.add_argument("--no-embedding-cache", action="store_true", help=CACHE_HELP)
+    p.add_argument("--retry-failed", action="store_true", help=RETRY_HELP)
     p.add_argument(
         "--report", help="per-file JSON report (default <data dir>/reports/last-index.json)"
     )
@@ -176,6 +180,8 @@ def options_from_args(
         max_file_chunks=args.max_file_chunks,
         embedding_cache=cache,
         embedding_cache_mb=settings.embedding_cache_mb if cache else 1024.0,
+        failure_ledger=settings.failure_ledger if settings else None,
+        retry_failed=args.retry_failed,
     )
 
 
@@ -229,17 +235,15 @@ def index_paths(
         from shell.index_ray import index_on_ray
 
         report, counts = index_on_ray(settings, walk, encoder_names, options, rebuild, ray)
-    report_path = report_path or settings.data_dir / "reports" / "last-index.json"
-    report_path.parent.mkdir(parents=True, exist_ok=True)
-    report_path.write_text(report.to_json())
+    saved = save_report(report, report_path or settings.data_dir / "reports" / "last-index.json")
     print(report.table())
     print(report.summary())
     for name, count in counts.items():
         print(f"collection {name}: {count} chunks at {settings.milvus_uri}")
-    print(f"report: {report_path}")
+    print(f"report: {saved or 'not written (no space for it; the table above is all of it)'}")
     if report.error:
         print(f"distilsearch index: stopped early: {report.error}", file=sys.stderr)
-        return EXIT_STORE_UNAVAILABLE
+        return STOP_EXIT_CODES.get(report.stopped_by, EXIT_STORE_UNAVAILABLE)
     return EXIT_OK if report.ok else EXIT_SOME_FILES_FAILED
 
 

@@ -16,6 +16,7 @@ from core.settings import Settings
 from indexer.pipeline import IndexOptions
 from indexer.ray_engine import INSTALL_HINT, RayOptions, ray_installed
 from indexer.report import IndexReport
+from indexer.retrieval import collection_name
 from indexer.walk import Walk
 
 
@@ -67,7 +68,13 @@ def index_on_ray(
     from tqdm import tqdm
 
     from encoders import build_encoder
-    from indexer.ray_engine import index_files_ray, ray_session, ray_store_uri
+    from indexer.ray_engine import (
+        RayStartError,
+        index_files_ray,
+        ray_store_uri,
+        start_ray,
+        unstarted_report,
+    )
     from indexer.stores import open_store
     from shell.index_command import _prepare_collections
 
@@ -77,8 +84,13 @@ def index_on_ray(
         try:
             _prepare_collections(store, settings, encoders, rebuild)
             total = len(walk.files) + len(walk.skipped)
+            try:
+                session = start_ray(ray_options)
+            except RayStartError as exc:  # tried twice: the report says so, exit code 6
+                names = [collection_name(settings.collection, e.name) for e in encoders]
+                return unstarted_report(walk.files, walk.skipped, names, str(exc)), {}
             with (
-                ray_session(ray_options),
+                session,
                 tqdm(total=total, unit="file", desc="indexing (ray)", dynamic_ncols=True) as bar,
             ):
                 started = time.perf_counter()
