@@ -52,7 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/chunking_choice.py
 	$(BIN)/python benchmarks/index_bench.py
 
-## reliability: regenerate docs/reliability.md (hostile files, injection, SIGKILL, load)
+## reliability: regenerate docs/reliability.md (hostile files, injection, SIGKILL, load, fault suite)
 reliability: $(STAMP) system-deps
 	$(BIN)/python benchmarks/reliability_report.py
 

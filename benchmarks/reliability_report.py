@@ -1,10 +1,14 @@
 """Regenerate docs/reliability.md: hostile files, injection, SIGKILL, folders that fight back,
-UI writes, load.
+UI writes, load, and the fault-injection suite (disk full, Milvus gone, workers killed, files
+changing, Ray not starting, hostile inputs).
 
 Everything is generated here or by the tests' factories (nothing downloaded) and runs
 on real parts: unstructured, the packaged teacher, Milvus Lite, the Streamlit server.
+``--sections`` reruns some sections only; the others keep their last results
+(docs/results/reliability.json), each stamped with when it ran.
 
     .venv/bin/python benchmarks/reliability_report.py [--trials 5] [--clients 20] [--seconds 60]
+        [--sections hostile,faults]
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.load_test import build_index, load_service, load_streamlit  # noqa: E402
+from benchmarks.reliability_faults import faults  # noqa: E402
+from benchmarks.reliability_faults import render as render_faults  # noqa: E402
 from benchmarks.reliability_fight_back import fight_back, ui_writes  # noqa: E402
 from benchmarks.reliability_fight_back import render as render_fight_back  # noqa: E402
 from core.settings import load_settings  # noqa: E402
@@ -122,45 +128,84 @@ def crashes(tmp: Path, trials: int) -> list[dict]:
     return rows
 
 
+SECTIONS = ("hostile", "injection", "crash", "fight_back", "ui_writes", "load", "faults")
+RESULTS = ROOT / "docs" / "results" / "reliability.json"
+
+
+def run_section(name: str, tmp: Path, args: argparse.Namespace) -> object:
+    """One section's results."""
+    if name == "crash":
+        return crashes(tmp, args.trials)
+    if name == "load":
+        build_index(tmp / "load", 40)
+        return {
+            "search_service": load_service(tmp / "load", args.clients, args.seconds),
+            "streamlit": load_streamlit(tmp / "load", args.clients, args.seconds),
+            "clients": args.clients,
+            "seconds": args.seconds,
+        }
+    runners = {
+        "hostile": hostile,
+        "injection": injection,
+        "fight_back": fight_back,
+        "ui_writes": ui_writes,
+        "faults": faults,
+    }
+    return runners[name](tmp)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=5)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--sections",
+        default=",".join(SECTIONS),
+        help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})",
+    )
     args = parser.parse_args()
+    chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown sections: {', '.join(sorted(unknown))}")
+    result = json.loads(RESULTS.read_text()) if RESULTS.is_file() else {}
+    stamps = result.setdefault("stamps", {})
+    for name in SECTIONS:  # results from before sections had stamps: the run's own time
+        if name in result and name not in stamps:
+            stamps[name] = result.get("created", "?")
     with tempfile.TemporaryDirectory() as tmp_name:
-        tmp = Path(tmp_name)
-        result = {
-            "created": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "hostile": hostile(tmp),
-            "injection": injection(tmp),
-            "crash": crashes(tmp, args.trials),
-            "fight_back": fight_back(tmp),
-            "ui_writes": ui_writes(tmp),
-        }
-        build_index(tmp / "load", 40)
-        result["load"] = {
-            "search_service": load_service(tmp / "load", args.clients, args.seconds),
-            "streamlit": load_streamlit(tmp / "load", args.clients, args.seconds),
-        }
-    (ROOT / "docs" / "results").mkdir(parents=True, exist_ok=True)
-    (ROOT / "docs" / "results" / "reliability.json").write_text(json.dumps(result, indent=2))
+        for name in chosen:
+            (Path(tmp_name) / name).mkdir()
+            result[name] = run_section(name, Path(tmp_name) / name, args)
+            stamps[name] = time.strftime("%Y-%m-%d %H:%M:%S")
+    result["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(result, indent=2))
     (ROOT / "docs" / "reliability.md").write_text(render(result, args))
     print(render(result, args))
+    return 1 if problems(result) else 0
+
+
+def problems(result: dict) -> list:
+    """Every row that did not go as expected, in any section present."""
     bad = (
-        [r for r in result["hostile"] if not r["ok"]]
-        + [r for r in result["injection"] if not r["inert"]]
-        + [r for r in result["crash"] if not r["equal_to_clean"]]
-        + [r for r in result["fight_back"] if not r["ok"]]
+        [r for r in result.get("hostile", []) if not r["ok"]]
+        + [r for r in result.get("injection", []) if not r["inert"]]
+        + [r for r in result.get("crash", []) if not r["equal_to_clean"]]
+        + [r for r in result.get("fight_back", []) if not r["ok"]]
         + [
             r
-            for r in result["ui_writes"]
+            for r in result.get("ui_writes", [])
             if (r["outcome"] == "done") != r["setting"].endswith("right key")
         ]
     )
-    load = result["load"]
-    errors = load["search_service"]["errors"] + load["streamlit"]["http"]["errors"]
-    return 1 if bad or errors else 0
+    if "faults" in result and not result["faults"]["passed"]:
+        bad.append(result["faults"]["pytest"])
+    load = result.get("load")
+    if load and load["search_service"]["errors"] + load["streamlit"]["http"]["errors"]:
+        bad.append("load errors")
+    return bad
 
 
 def render(r: dict, args: argparse.Namespace) -> str:
@@ -168,7 +213,10 @@ def render(r: dict, args: argparse.Namespace) -> str:
         "# Reliability report",
         "",
         f"Generated {r['created']} by `make reliability` "
-        "(`benchmarks/reliability_report.py`); every figure below comes from that run.",
+        "(`benchmarks/reliability_report.py`); every figure below comes from its runs. "
+        "Sections last run: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(r.get("stamps", {}).items()))
+        + ".",
         "",
         "## Hostile files",
         "",
@@ -216,14 +264,17 @@ def render(r: dict, args: argparse.Namespace) -> str:
         f"{c['rows']} | {c['equal_to_clean']} |"
         for c in crash
     ]
+    if "faults" in r:
+        out += render_faults(r["faults"])
     out += render_fight_back(r["fight_back"], r["ui_writes"])
     service, http = r["load"]["search_service"], r["load"]["streamlit"]["http"]
     browser = r["load"]["streamlit"]["browser"]
+    clients, seconds = r["load"].get("clients", 20), r["load"].get("seconds", 60.0)
     out += [
         "",
         "## Load",
         "",
-        f"{args.clients} concurrent clients for {args.seconds:.0f} s each, on 127.0.0.1 only.",
+        f"{clients} concurrent clients for {seconds:.0f} s each, on 127.0.0.1 only.",
         "",
         "| target | requests | errors | throughput/s | p50 ms | p95 ms | p99 ms |",
         "|---|---|---|---|---|---|---|",

@@ -120,6 +120,11 @@ class Settings:
         return self.data_dir / "cache" / "embeddings.sqlite" if on else None
 
     @property
+    def failure_ledger(self) -> Path:
+        """The indexer's record of files that failed under a size or time limit."""
+        return self.data_dir / "cache" / "failed-files.json"
+
+    @property
     def lite_path(self) -> Path | None:
         """The Milvus Lite data file, or None when the URI names a server."""
         return None if self.is_server else Path(self.milvus_uri).expanduser()

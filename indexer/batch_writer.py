@@ -21,6 +21,7 @@ from indexer.embedding_cache import EmbeddingCache
 from indexer.encode_batches import EncodeBudgetExceeded, encode_texts
 from indexer.names import display_name
 from indexer.report import FileResult, IndexReport
+from indexer.store_guard import guarded
 from indexer.stores.base import VectorStore
 from indexer.types import Chunk
 
@@ -103,15 +104,17 @@ class BatchWriter:
             encoded = self._encode(items)
         except EncodeBudgetExceeded as exc:
             reason = self._why(items[0], exc)
-            self._record(FileResult(display_name(items[0].path), "failed", reason=reason))
+            name = display_name(items[0].path)
+            self._record(FileResult(name, "failed", reason=reason, limit="file_budget"))
             return
+        store = self._store
         for name, (batch, vectors) in encoded.items():
-            self._store.upsert(name, batch, vectors)
+            guarded(store, store.upsert, name, batch, vectors)
             self._report.chunks_written += len(batch)
         for item in items:
             for name, ids in item.stale.items():
                 if ids:
-                    self._store.delete(name, sorted(ids))
+                    guarded(store, store.delete, name, sorted(ids))
                     self._report.chunks_deleted += len(ids)
             self._record(FileResult(display_name(item.path), "indexed", item.chunks))
 

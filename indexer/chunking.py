@@ -5,23 +5,31 @@ first time it classifies text. We answer that need with a blank English spaCy
 pipeline plus a rule-based sentencizer: no download, and on 61 Django docs files it
 partitioned 4.7x faster than ``en_core_web_sm`` with 5% more chunks
 (``benchmarks/spacy_choice.py``).
+
+Text files are decoded here (:func:`indexer.text_decode.decode_text`: UTF-8, a declared
+charset, else charset_normalizer with Western defaults winning ties; undecodable bytes
+become U+FFFD), not by ``unstructured``'s guess. HTML is parsed with libxml2's huge option:
+without it a text node or attribute over 10 MB (an inline ``data:`` image) or nesting
+over 256 levels silently ended the page there. What the parser holds is bounded by the
+file size limit (``Limits.max_file_bytes``, enforced again while the file is read); a
+parser limit still hit fails the file with the reason instead of keeping a cut text.
 """
 
 from __future__ import annotations
 
-import copy
-import json
+import io
 import logging
 import os
-import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from indexer.chunk_pieces import PRECUT_FACTOR, json_to_text, precut_long_elements, to_chunks
 from indexer.names import display_name, source_name
 from indexer.rst_text import looks_like_rst, prepare_rst
-from indexer.sniff import EXTENSIONS, MIME_TYPES, RST_MIME
+from indexer.sniff import EXTENSIONS, MIME_TYPES, RST_MIME, read_regular
+from indexer.text_decode import decode_text
 from indexer.types import Chunk
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
@@ -36,6 +44,9 @@ logger = logging.getLogger(__name__)
 PANDOC_ARGS = ("--sandbox", "--syntax-highlighting=none", "--quiet")
 #: Default overlap in percent of the chunk size.
 DEFAULT_OVERLAP_PCT = 15
+#: Types decoded here and handed on as UTF-8 (e-mail keeps its own per-part charsets).
+DECODED = frozenset({"text/plain", "text/markdown", "text/html", "application/xml", "text/csv"})
+MARKUP = frozenset({"text/html", "application/xml"})
 
 
 class ChunkingError(RuntimeError):
@@ -98,6 +109,29 @@ def warm_up() -> None:
     import unstructured.partition.html  # noqa: F401  (reST is read through HTML)
 
     _install_offline_nlp()
+    _install_huge_html_parser()
+
+
+@cache
+def _install_huge_html_parser() -> None:
+    """Give ``unstructured`` an HTML parser with libxml2's huge option (its own parser,
+    element classes and all, otherwise unchanged)."""
+    from lxml import etree
+    from unstructured.partition.html import parser
+    from unstructured.partition.html import partition as html_partition
+
+    huge = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
+    huge.set_element_class_lookup(parser.element_class_lookup)
+    parser.html_parser = html_partition.html_parser = huge
+
+
+def _check_html_limits() -> None:
+    """Raise when the last HTML parse stopped at a libxml2 limit (the text after it lost)."""
+    from unstructured.partition.html import partition as html_partition
+
+    for error in html_partition.html_parser.error_log:
+        if error.type_name == "ERR_RESOURCE_LIMIT":
+            raise ValueError(f"the HTML parser stopped at its limit ({error.message.strip()})")
 
 
 def file_type_of(path: Path) -> str:
@@ -111,12 +145,14 @@ def chunk_file(
     source: str = "",
     mime: str = "",
     file_type: str = "",
+    max_bytes: int | None = None,
 ) -> list[Chunk]:
     """Partition ``path`` and cut it into chunks carrying source/section/page metadata.
 
     ``source`` is the name stored with each chunk (default: the resolved path);
     ``mime`` and ``file_type`` come from :mod:`indexer.sniff` when known, else from the
-    extension. Raises :class:`ChunkingError` naming the file on any failure.
+    extension; ``max_bytes`` bounds what is read (a file growing past the size limit
+    after it was sniffed). Raises :class:`ChunkingError` naming the file on any failure.
     """
     config = config or ChunkingConfig()
     source = source or source_name(path.resolve())
@@ -124,11 +160,14 @@ def chunk_file(
     if mime == RST_MIME and not config.read_rst:
         mime = "text/plain"
     try:
-        elements = _partition(path, mime, source)
+        elements = _partition(read_regular(path, max_bytes), mime, source)
         pieces = split_elements(elements, config)
-    except Exception as exc:
+        return to_chunks(pieces, source, file_type or file_type_of(path))
+    except RecursionError:
+        reason = "nested too deeply for the parser (RecursionError)"
+        raise ChunkingError(f"{display_name(path)}: {reason}") from None
+    except Exception as exc:  # RecursionError and MemoryError included: the file fails alone
         raise ChunkingError(f"{display_name(path)}: {type(exc).__name__}: {exc}") from exc
-    return _to_chunks(pieces, source, file_type or file_type_of(path))
 
 
 def _mime_by_name_and_text(path: Path) -> str:
@@ -141,22 +180,29 @@ def _mime_by_name_and_text(path: Path) -> str:
     return mime
 
 
-def _partition(path: Path, mime: str, name: str) -> list[Any]:
-    """Partition from an open file, so names that are not UTF-8 never reach the parsers."""
+def _partition(raw: bytes, mime: str, name: str) -> list[Any]:
+    """Partition a file's bytes (``name`` only labels them: names that are not UTF-8 never
+    reach the parsers); text types decoded here."""
     from unstructured.partition.auto import partition
 
     _install_offline_nlp()
+    _install_huge_html_parser()
     if mime == "application/json":
         from unstructured.partition.text import partition_text
 
-        return partition_text(text=json_to_text(path.read_bytes()), languages=["eng"])
+        return partition_text(text=json_to_text(decode_text(raw).text), languages=["eng"])
     if mime == RST_MIME:
-        return partition_rst_text(path.read_bytes().decode("utf-8", errors="replace"), name)
+        return partition_rst_text(decode_text(raw).text, name)
     kwargs: dict[str, Any] = {"strategy": "fast", "languages": ["eng"]}
     if mime:
         kwargs["content_type"] = mime
-    with path.open("rb") as handle:
-        return partition(file=handle, metadata_filename=name, **kwargs)
+    if mime in DECODED:
+        raw = decode_text(raw, markup=mime in MARKUP).text.encode("utf-8")
+        kwargs["encoding"] = "utf-8"
+    elements = partition(file=io.BytesIO(raw), metadata_filename=name, **kwargs)
+    if mime == "text/html":
+        _check_html_limits()
+    return elements
 
 
 def partition_rst_text(text: str, name: str = "") -> list[Any]:
@@ -179,32 +225,9 @@ def partition_rst_text(text: str, name: str = "") -> list[Any]:
     except (OSError, RuntimeError) as exc:
         logger.warning("%s: pandoc failed (%s); reading reST as plain text", name or "text", exc)
         return partition_text(text=prepared, languages=["eng"])
-    return partition_html(text=html, metadata_filename=name or None, languages=["eng"])
-
-
-def json_to_text(raw: bytes, max_depth: int = 64) -> str:
-    """Flatten any JSON document to ``path: value`` lines, blank line between records.
-
-    (``unstructured``'s JSON partitioner reads only its own element format.)
-    """
-    lines: list[str] = []
-
-    def walk(node: Any, prefix: str, depth: int) -> None:
-        if depth > max_depth:
-            raise ValueError(f"JSON nested deeper than {max_depth} levels")
-        if isinstance(node, dict):
-            for key, value in node.items():
-                walk(value, f"{prefix}.{key}" if prefix else str(key), depth + 1)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item, prefix, depth + 1)
-                if depth == 0:
-                    lines.append("")
-        elif node is not None and str(node).strip():
-            lines.append(f"{prefix}: {node}" if prefix else str(node))
-
-    walk(json.loads(raw), "", 0)
-    return "\n".join(lines)
+    elements = partition_html(text=html, metadata_filename=name or None, languages=["eng"])
+    _check_html_limits()
+    return elements
 
 
 def split_elements(elements: list[Any], config: ChunkingConfig) -> list[Any]:
@@ -224,73 +247,3 @@ def split_elements(elements: list[Any], config: ChunkingConfig) -> list[Any]:
             elements, combine_text_under_n_chars=config.combine_text_under_n_chars, **common
         )
     return chunk_elements(elements, **common)
-
-
-#: Elements longer than this many chunk sizes are cut first (see precut_long_elements).
-PRECUT_FACTOR = 20
-
-
-def precut_long_elements(elements: list[Any], limit: int) -> list[Any]:
-    """Cut every element longer than ``limit`` characters into pieces of at most ``limit``
-    at whitespace, in one linear pass, keeping each element's class and metadata.
-
-    unstructured's text splitter copies the rest of an element on every split, so one
-    huge paragraph (a 50 MB file of one sentence repeated) costs time quadratic in its
-    length: 1 MB took 1.3 s and 5 MB 4.3 s, 10 MB 4.5x the time of 5 MB. Pre-cut, each
-    piece is split in time linear in the file.
-    """
-    out: list[Any] = []
-    for element in elements:
-        text = getattr(element, "text", "") or ""
-        if len(text) <= limit:
-            out.append(element)
-            continue
-        start = 0
-        while start < len(text):
-            end = min(len(text), start + limit)
-            if end < len(text):
-                space = text.rfind(" ", start + limit // 2, end)
-                end = space + 1 if space > start else end
-            piece = copy.copy(element)
-            piece.text = text[start:end]
-            piece.metadata = copy.deepcopy(element.metadata)
-            out.append(piece)
-            start = end
-    return out
-
-
-def _to_chunks(pieces: list[Any], source: str, file_type: str) -> list[Chunk]:
-    chunks: list[Chunk] = []
-    section = ""
-    for piece in pieces:
-        text = (piece.text or "").strip()
-        if not text:
-            continue
-        section = _section_of(piece) or section
-        page = getattr(piece.metadata, "page_number", None)
-        chunks.append(
-            Chunk(
-                text=text,
-                source=source,
-                file_type=file_type,
-                section=section,
-                page=int(page) if page is not None else -1,
-                chunk_index=len(chunks),
-            )
-        )
-    return chunks
-
-
-_RULE_LINE = re.compile(r"^[=\-~^\"'`#*+_:.]{3,}$")
-
-
-def _section_of(piece: Any) -> str:
-    """The first title among the chunk's original elements, without rule lines or markup."""
-    for element in getattr(piece.metadata, "orig_elements", None) or []:
-        if element.category != "Title":
-            continue
-        lines = [ln.strip() for ln in element.text.splitlines()]
-        title = " ".join(ln for ln in lines if ln and not _RULE_LINE.match(ln))
-        if title and not title.startswith(".."):
-            return title[:300]
-    return ""

@@ -44,5 +44,9 @@ def read_documents(root: Path, summary: ReadSummary | None = None) -> Iterator[C
             logger.warning("skipping %s: %s", file, exc)
             summary.failed += 1
             continue
+        except Exception as exc:  # whatever a hostile file does to sniffing, it fails alone
+            logger.warning("skipping %s: %s: %s", file, type(exc).__name__, exc)
+            summary.failed += 1
+            continue
         summary.used += 1
         yield from chunks

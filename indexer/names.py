@@ -6,7 +6,11 @@ invalid UTF-8 included. Stored sources and report lines use one reversible escap
 - a backslash becomes ``\\\\``;
 - a byte that is not UTF-8 becomes ``\\xHH``;
 - a control character becomes ``\\xHH`` (C0 and DEL, one byte each) or ``\\uHHHH``
-  (C1 and the Unicode line and paragraph separators).
+  (C1 and the Unicode line and paragraph separators);
+- a character that is invisible or changes how the rest is shown becomes ``\\uHHHH``
+  (``\\UHHHHHHHH`` past U+FFFF): bidi controls (U+202E turns ``txt.exe`` around on
+  screen), zero-width and other default-ignorable characters (U+200B, U+FEFF, tags),
+  format characters, and spaces other than U+0020 (U+00A0 passes for a space).
 
 Every other character is kept, so ordinary paths read as they are. Two different names
 never map to one source, and :func:`path_of_source` gives the bytes back.
@@ -17,16 +21,42 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-_SEPARATORS = {"\u2028", "\u2029"}
-_ESCAPE = re.compile(r"\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4})")
+_ESCAPE = re.compile(r"\\(\\|x[0-9a-f]{2}|u[0-9a-f]{4}|U[0-9a-f]{8})")
+#: Unicode categories never shown raw: controls, format characters (bidi controls,
+#: zero-width joiners, soft hyphen, tags), surrogates (undecodable bytes in a message),
+#: line and paragraph separators, and spaces (U+0020 is let through below).
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp", "Zs"})
+#: Default-ignorable code points outside those categories (Unicode's
+#: DerivedCoreProperties): fillers and selectors that render as nothing.
+_IGNORABLE_RANGES = (
+    (0x034F, 0x034F),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x2800, 0x2800),  # braille blank: draws nothing, not a space
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
 
 
 def _needs_escape(ch: str) -> bool:
     code = ord(ch)
-    return code < 0x20 or 0x7F <= code <= 0x9F or ch in _SEPARATORS
+    if 0x20 <= code < 0x7F:
+        return False
+    if code < 0xA0:
+        return True  # C0, DEL, C1
+    if unicodedata.category(ch) in _HIDDEN_CATEGORIES:
+        return True
+    return any(low <= code <= high for low, high in _IGNORABLE_RANGES)
 
 
 def _escape_char(ch: str) -> str:
@@ -34,7 +64,9 @@ def _escape_char(ch: str) -> str:
         return "\\\\"
     if _needs_escape(ch):
         code = ord(ch)
-        return f"\\x{code:02x}" if code <= 0x7F else f"\\u{code:04x}"
+        if code <= 0x7F:
+            return f"\\x{code:02x}"
+        return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
     return ch
 
 
@@ -57,7 +89,8 @@ def escape_name(raw: bytes) -> str:
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters shown as escapes (for messages, not reversible)."""
+    """``text`` with control, bidi and invisible characters shown as escapes (for
+    messages and for names stored before those were escaped; not reversible)."""
     if not any(_needs_escape(ch) for ch in text):
         return text
     return "".join(_escape_char(ch) if _needs_escape(ch) else ch for ch in text)
@@ -85,7 +118,7 @@ def path_of_source(source: str) -> Path:
         elif token.startswith("x"):
             pieces.append(bytes([int(token[1:], 16)]))
         else:
-            pieces.append(chr(int(token[1:], 16)).encode("utf-8"))
+            pieces.append(chr(int(token[1:], 16)).encode("utf-8", "surrogatepass"))
         last = match.end()
     pieces.append(source[last:].encode("utf-8"))
     return Path(os.fsdecode(b"".join(pieces)))
@@ -117,5 +150,5 @@ def shown_source(source: str, roots: Sequence[str]) -> str:
     for root in sorted(roots, key=len, reverse=True):
         prefix = root.rstrip("/") + "/"
         if root and source.startswith(prefix) and len(source) > len(prefix):
-            return source[len(prefix) :]
-    return source
+            return printable(source[len(prefix) :])
+    return printable(source)  # a name stored before bidi controls were escaped

@@ -6,7 +6,10 @@ and a file that fails keeps the chunks it had.
 
 Each file runs under a budget: ``timeout_s`` for partitioning (in a worker), at most
 ``max_file_chunks`` chunks, and ``file_budget_s`` for partitioning plus encoding; over
-any of them it fails alone with the reason. Texts are encoded through
+any of them it fails alone with the reason, and an unchanged file that failed so is not
+read again on the next run (:mod:`indexer.failure_ledger`). Any exception while sniffing,
+partitioning or chunking a file fails that file alone. A store that goes away or refuses
+a write stops the run cleanly (:mod:`indexer.store_guard`). Texts are encoded through
 :func:`indexer.encode_batches.encode_texts` (each distinct text once, the embedding
 cache first, longest first in slices of ``batch_chunks``).
 """
@@ -17,18 +20,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from encoders import Encoder
 from indexer.batch_writer import BatchWriter, EncodeProgressFn, Pending, WriterConfig
 from indexer.chunking import ChunkingConfig
 from indexer.embedding_cache import EmbeddingCache
-from indexer.names import display_name, path_of_source, source_name
+from indexer.failure_ledger import FailureLedger, RunLimits
+from indexer.names import display_name, source_name
+from indexer.prune import prune_missing
 from indexer.report import FileResult, IndexReport
 from indexer.retrieval import collection_name
 from indexer.sniff import Limits, Rejected, Unsupported, detect
-from indexer.stores.base import CollectionInfo, StoreUnavailableError, VectorStore
+from indexer.store_guard import guarded, stops_cleanly
+from indexer.stores.base import CollectionInfo, VectorStore
 from indexer.types import MAX_SOURCE_BYTES, Chunk
 from indexer.walk import SkippedPath
 from indexer.workers import Outcome, Partitioner, Task
@@ -52,6 +58,8 @@ class IndexOptions:
     max_file_chunks: int = 100_000  # a file cut into more chunks fails with the reason
     embedding_cache: Path | None = None  # SQLite file of cached vectors; None = off
     embedding_cache_mb: float = 1024.0
+    failure_ledger: Path | None = None  # JSON of files failed under a limit; None = off
+    retry_failed: bool = False  # read those files again even if unchanged
 
     def __post_init__(self) -> None:
         if self.workers < 0:
@@ -98,19 +106,41 @@ def index_files(
             if on_file is not None:
                 on_file(result, report.chunks_written)
 
-    tasks = detect_tasks(files, options, record)
+    for entry in skipped:
+        record(FileResult(display_name(entry.path), entry.status, reason=entry.reason))
+    ledger = failure_ledger(options, store, targets)
+    tasks = detect_tasks(ledger.split(files, record) if ledger else files, options, record)
     workers = min(options.workers, len(tasks))  # started now: they import while we prepare
     partitioner = Partitioner(workers, options.timeout_s, options.chunking)
     try:
-        for name, encoder in targets.items():
-            info = CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
-            store.ensure_collection(name, info)
-        for entry in skipped:
-            record(FileResult(display_name(entry.path), "skipped", reason=entry.reason))
-        _write_and_prune(tasks, partitioner, targets, store, options, report, record, on_encode)
+        with stops_cleanly(report, [task.path for task in tasks], record):
+            ensure_collections(store, targets)
+            _write_and_prune(tasks, partitioner, targets, store, options, report, record, on_encode)
     finally:
         partitioner.close()
+        if ledger:
+            ledger.update(report)
     return finish_report(report, files, started)
+
+
+def ensure_collections(store: VectorStore, targets: dict[str, Encoder]) -> None:
+    """Create (or check) each target collection, recording its encoder."""
+    for name, encoder in targets.items():
+        info = CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
+        guarded(store, store.ensure_collection, name, info)
+
+
+def failure_ledger(
+    options: IndexOptions, store: VectorStore, targets: dict[str, Encoder]
+) -> FailureLedger | None:
+    """The run's :class:`FailureLedger` (None when ``options`` keep none)."""
+    if options.failure_ledger is None:
+        return None
+    setup = {"store": store.location, "collections": sorted(targets)}
+    setup["chunking"] = asdict(options.chunking)
+    timeout = options.timeout_s if options.workers else None  # in-process: no timeout
+    limits = RunLimits.of(setup, timeout, options.max_file_chunks, options.file_budget_s)
+    return FailureLedger(options.failure_ledger, limits, options.retry_failed)
 
 
 def _write_and_prune(
@@ -123,7 +153,7 @@ def _write_and_prune(
     record: Callable[[FileResult], None],
     on_encode: EncodeProgressFn | None,
 ) -> None:
-    """Write every task, then prune; a store that goes away fails what is left unwritten."""
+    """Write every task, then prune (store faults are the caller's to catch)."""
     cache = options.embedding_cache and EmbeddingCache(
         options.embedding_cache, options.embedding_cache_mb
     )
@@ -133,8 +163,6 @@ def _write_and_prune(
         _write_all(outcomes, targets, store, options, record, config, report)
         if roots := options.prune_roots:
             report.chunks_deleted += prune_missing(store, targets, roots, tasks, report)
-    except StoreUnavailableError as exc:
-        fail_unwritten(report, [task.path for task in tasks], str(exc), record)
     finally:
         if cache:
             report.vectors_from_cache = cache.hits
@@ -166,8 +194,12 @@ def detect_tasks(
             record(FileResult(name, "skipped", reason=str(exc)))
         except (Rejected, OSError) as exc:
             record(FileResult(name, "failed", reason=str(exc)))
+        except Exception as exc:  # whatever a hostile file does to sniffing, it fails alone
+            logger.debug("sniffing %s failed", name, exc_info=True)
+            record(FileResult(name, "failed", reason=f"{type(exc).__name__}: {exc}"))
         else:
-            tasks.append(Task(path, source, kind.mime, kind.label))
+            size = options.limits.max_file_bytes
+            tasks.append(Task(path, source, kind.mime, kind.label, size))
     return tasks
 
 
@@ -219,7 +251,7 @@ def checked_plan(
     """The file's plan, or None once its failure, skip or "unchanged" is recorded."""
     name = display_name(outcome.task.path)
     if outcome.error:
-        record(FileResult(name, "failed", reason=outcome.error))
+        record(FileResult(name, "failed", reason=outcome.error, limit=outcome.limit))
     elif not outcome.chunks:
         record(FileResult(name, "skipped", reason="no text found"))
     elif len(outcome.chunks) > options.max_file_chunks:
@@ -227,7 +259,7 @@ def checked_plan(
             f"cut into {len(outcome.chunks):,} chunks, over the limit of "
             f"{options.max_file_chunks:,} per file (--max-file-chunks); its earlier chunks kept"
         )
-        record(FileResult(name, "failed", reason=reason))
+        record(FileResult(name, "failed", reason=reason, limit="max_file_chunks"))
     else:
         item = _plan(outcome, targets, store)
         if any(item.new.values()) or any(item.stale.values()):
@@ -246,41 +278,3 @@ def _plan(outcome: Outcome, targets: dict[str, Encoder], store: VectorStore) -> 
         new[name] = [c for c in outcome.chunks if c.id not in existing]
         stale[name] = existing - wanted
     return Pending(outcome.task.path, len(outcome.chunks), new, stale, outcome.seconds)
-
-
-def fail_unwritten(
-    report: IndexReport,
-    paths: Sequence[Path],
-    error: str,
-    record: Callable[[FileResult], None],
-) -> None:
-    """The store became unreachable mid-run: set ``report.error`` and record every file of
-    ``paths`` not yet reported as failed ("not written"), so none is silently lost."""
-    report.error = error
-    logger.error("indexing stopped: %s", error)
-    done = {result.path for result in report.files}
-    for path in paths:
-        if display_name(path) not in done:
-            record(FileResult(display_name(path), "failed", reason=f"not written: {error}"))
-
-
-def prune_missing(
-    store: VectorStore,
-    targets: dict[str, Encoder],
-    roots: tuple[Path, ...],
-    tasks: list[Task],
-    report: IndexReport,
-) -> int:
-    """Delete chunks whose source lies under ``roots`` but is no longer a file there."""
-    prefixes = tuple(source_name(root).rstrip("/") + "/" for root in roots)
-    seen = {task.source for task in tasks}
-    deleted = 0
-    for name in targets:
-        for source in store.sources(name):
-            gone = not path_of_source(source).exists()
-            if source.startswith(prefixes) and source not in seen and gone:
-                ids = store.ids(name, {"source": source})
-                store.delete(name, sorted(ids))
-                deleted += len(ids)
-                report.pruned.append(source)
-    return deleted

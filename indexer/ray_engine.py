@@ -9,117 +9,63 @@ local engine's order, so a killed run converges on rerun. Ids, statuses and the
 :class:`~indexer.report.IndexReport` are the local engine's.
 
 Stages run in actor pools of ``actor_cpus`` (0.5) CPUs each: at the default 1 CPU, two
-actors on a 2-core machine starved the stages downstream of them.
+actors on a 2-core machine starved the stages downstream of them. Starting Ray, its
+options and the store URI for its workers: :mod:`indexer.ray_session`.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import pickle
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from core.settings import Settings, is_server_uri
+from core.settings import Settings
 from encoders import Encoder
 from indexer.names import display_name, source_name
 from indexer.pipeline import (
     IndexOptions,
     ProgressFn,
-    fail_unwritten,
+    ensure_collections,
+    failure_ledger,
     finish_report,
-    prune_missing,
 )
-from indexer.ray_stages import STORE_ERROR, ChunkStage, EncodeStage, FilePlan
+from indexer.prune import prune_missing
+from indexer.ray_session import (
+    INSTALL_HINT,
+    RayOptions,
+    RayStartError,
+    ray_installed,
+    ray_session,
+    ray_store_uri,
+    start_ray,
+)
+from indexer.ray_stages import STORE_ERROR, STORE_WRITE_ERROR, ChunkStage, EncodeStage, FilePlan
 from indexer.report import FileResult, IndexReport
 from indexer.retrieval import collection_name
-from indexer.stores.base import CollectionInfo, StoreUnavailableError, VectorStore
+from indexer.store_guard import stop_run, stops_cleanly
+from indexer.stores.base import StoreUnavailableError, StoreWriteError, VectorStore
+from indexer.stores.faults import check_room
 from indexer.walk import SkippedPath
 from indexer.workers import Task
 
+__all__ = [
+    "INSTALL_HINT",
+    "RayOptions",
+    "RayStartError",
+    "index_files_ray",
+    "ray_installed",
+    "ray_session",
+    "ray_store_uri",
+    "start_ray",
+    "unstarted_report",
+]
+
 logger = logging.getLogger(__name__)
-
-INSTALL_HINT = "--engine ray needs Ray: pip install 'distilsearch[ray]' (ray[data] 2.60)"
-
-
-@dataclass(frozen=True)
-class RayOptions:
-    """Where Ray runs and how its actor pools are sized."""
-
-    address: str | None = None  # None: start a local Ray on this machine
-    num_cpus: int | None = None  # a local Ray's CPUs (None: all of them)
-    chunk_actors: int = 1  # each with one partitioning process
-    encode_actors: int = 1
-    actor_cpus: float = 0.5
-    files_per_batch: int = 4
-
-    def __post_init__(self) -> None:
-        if self.chunk_actors < 1 or self.encode_actors < 1:
-            raise ValueError("Ray actor pools need at least one actor each")
-        if self.actor_cpus <= 0 or self.files_per_batch < 1:
-            raise ValueError("actor_cpus must be > 0 and files_per_batch >= 1")
-
-
-def ray_installed() -> bool:
-    """True when ``ray`` can be imported (the ``ray`` extra)."""
-    return importlib.util.find_spec("ray") is not None
-
-
-@contextmanager
-def ray_session(options: RayOptions) -> Iterator[float]:
-    """Connect to (or start) Ray, offline and without the dashboard; yield seconds taken.
-
-    A Ray already initialised in this process is used as it is and left running.
-    """
-    import ray
-
-    started = time.perf_counter()
-    owned = not ray.is_initialized()
-    if owned:
-        os.environ["RAY_USAGE_STATS_ENABLED"] = "0"  # never phone home
-        local = {"num_cpus": options.num_cpus} if options.address is None else {}
-        ray.init(
-            address=options.address,
-            include_dashboard=False,
-            log_to_driver=False,
-            logging_level=logging.WARNING,
-            **local,
-        )
-        ray.data.DataContext.get_current().enable_progress_bars = False
-    try:
-        yield time.perf_counter() - started
-    finally:
-        if owned:
-            ray.shutdown()
-
-
-@contextmanager
-def ray_store_uri(uri: str, address: str | None) -> Iterator[str]:
-    """A URI every Ray worker can write to: a server URI as it is; a Lite file served.
-
-    A Lite file cannot be opened by several processes, so for a local Ray it is served
-    over gRPC for the run (``indexer.stores.lite_server``). A remote cluster cannot reach
-    this machine's file: that needs a Milvus server URI, and is refused.
-    """
-    if is_server_uri(uri):
-        yield uri
-        return
-    if address is not None:
-        raise ValueError(
-            f"--engine ray with --ray-address needs a Milvus server (http://host:19530); "
-            f"the cluster cannot open the Milvus Lite file {uri}"
-        )
-    from indexer.stores.lite_server import running_lite_server
-
-    with running_lite_server(Path(uri)) as served:
-        logger.info("serving %s at %s for the Ray workers", uri, served)
-        yield served
 
 
 def index_files_ray(
@@ -141,44 +87,64 @@ def index_files_ray(
     options, ray_options = options or IndexOptions(), ray_options or RayOptions()
     started = time.perf_counter()
     targets = {collection_name(settings.collection, e.name): e for e in encoders}
-    for name, encoder in targets.items():
-        store.ensure_collection(
-            name, CollectionInfo(encoder.name, encoder.dim, encoder.fingerprint)
-        )
     report = IndexReport(collections=sorted(targets))
     unique = list(dict.fromkeys(files))
     tracker = _Tracker(unique, store, report, on_file)
     for entry in skipped:
-        tracker.record(FileResult(display_name(entry.path), "skipped", reason=entry.reason))
+        tracker.record(FileResult(display_name(entry.path), entry.status, reason=entry.reason))
+    ledger = failure_ledger(options, store, targets)
+    to_read = ledger.split(unique, tracker.record) if ledger else unique
     names = {coll: encoder.name for coll, encoder in targets.items()}
     try:
-        if unique:
-            for batch in _dataset(unique, names, settings, uri, options, ray_options).iter_batches(
-                batch_size=None, batch_format="numpy"
-            ):
-                tracker.take(batch)
-        if options.prune_roots:
-            seen = [Task(path, source_name(path), "", "") for path in unique]
-            report.chunks_deleted += prune_missing(
-                store, targets, options.prune_roots, seen, report
-            )
-    except StoreUnavailableError as exc:  # from the driver's deletes or an actor's row
-        tracker.stop(str(exc))
+        with stops_cleanly(report, unique, tracker.record):  # the driver's or an actor's
+            ensure_collections(store, targets)
+            if to_read:
+                plan = _dataset(unique, to_read, names, settings, uri, options, ray_options)
+                for batch in plan.iter_batches(batch_size=None, batch_format="numpy"):
+                    if settings.lite_path is not None:  # served to the actors: checked here
+                        check_room(str(settings.lite_path))
+                    tracker.take(batch)
+            if options.prune_roots:
+                seen = [Task(path, source_name(path), "", "") for path in unique]
+                report.chunks_deleted += prune_missing(
+                    store, targets, options.prune_roots, seen, report
+                )
+    finally:
+        if ledger:
+            ledger.update(report)
     return finish_report(report, unique, started)
+
+
+def unstarted_report(
+    files: Sequence[Path],
+    skipped: Sequence[SkippedPath],
+    collections: Sequence[str],
+    error: str,
+) -> IndexReport:
+    """The report of a run whose engine never started (:class:`RayStartError`): the walk's
+    skips, and every file failed "not written" with ``error``."""
+    report = IndexReport(collections=sorted(collections))
+    for entry in skipped:
+        report.files.append(FileResult(display_name(entry.path), entry.status, entry.reason))
+    stop_run(report, "engine_start", error, list(dict.fromkeys(files)), report.files.append)
+    return report
 
 
 def _dataset(
     files: list[Path],
+    to_read: list[Path],
     targets: dict[str, str],
     settings: Settings,
     uri: str,
     options: IndexOptions,
     ray_options: RayOptions,
 ) -> Any:
-    """The Ray Data plan: file rows -> ChunkStage actors -> EncodeStage actors."""
+    """The Ray Data plan: rows of ``to_read`` (numbered by their place in ``files``) ->
+    ChunkStage actors -> EncodeStage actors."""
     import ray
 
-    items = [{"file": i, "path": os.fsencode(path)} for i, path in enumerate(files)]
+    wanted = set(to_read)
+    items = [{"file": i, "path": os.fsencode(p)} for i, p in enumerate(files) if p in wanted]
     blocks = max(1, min(len(items), -(-len(items) // ray_options.files_per_batch)))
     token = settings.milvus_token
     chunked = ray.data.from_items(items, override_num_blocks=blocks).map_batches(
@@ -237,6 +203,8 @@ class _Tracker:
             file = int(file)
             if file == STORE_ERROR:
                 raise StoreUnavailableError(payload.decode("utf-8"))
+            if file == STORE_WRITE_ERROR:
+                raise StoreWriteError(payload.decode("utf-8"))
             if coll:
                 self._acks[file] += 1
                 self._report.chunks_written += 1
@@ -259,7 +227,3 @@ class _Tracker:
                 self._report.chunks_deleted += len(ids)
         del self._plans[file]
         self.record(FileResult(display_name(self._files[file]), "indexed", plan.chunks))
-
-    def stop(self, error: str) -> None:
-        """The store became unreachable: every file not reported fails, nothing lost."""
-        fail_unwritten(self._report, self._files, error, self.record)

@@ -24,8 +24,9 @@ from indexer.encode_batches import encode_texts
 from indexer.names import display_name
 from indexer.pipeline import IndexOptions, checked_plan, detect_tasks
 from indexer.report import FileResult
+from indexer.store_guard import guarded
 from indexer.stores import open_store
-from indexer.stores.base import StoreUnavailableError, VectorStore
+from indexer.stores.base import StoreUnavailableError, StoreWriteError, VectorStore
 from indexer.types import Chunk
 from indexer.workers import Outcome, Partitioner
 
@@ -33,9 +34,11 @@ logger = logging.getLogger(__name__)
 
 Batch = dict[str, np.ndarray]
 
-#: ``file`` of the row that says the store became unreachable (payload: the message).
-#: Sent as data: Ray Data's task errors do not keep the exception's type.
+#: ``file`` of the row that says the store became unreachable (payload: the message), and
+#: of the row that says it refused a write (a full disk). Sent as data: Ray Data's task
+#: errors do not keep the exception's type.
 STORE_ERROR = -1
+STORE_WRITE_ERROR = -2
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,11 @@ class _Rows:
         }
 
 
-def store_error(exc: StoreUnavailableError) -> Batch:
-    """The one row a stage returns once the store is unreachable."""
+def store_error(exc: StoreUnavailableError | StoreWriteError) -> Batch:
+    """The one row a stage returns once the store is unreachable or refuses a write."""
+    file = STORE_WRITE_ERROR if isinstance(exc, StoreWriteError) else STORE_ERROR
     return {
-        "file": np.array([STORE_ERROR], dtype=np.int64),
+        "file": np.array([file], dtype=np.int64),
         "collection": np.array([""], dtype=object),
         "payload": np.array([str(exc).encode("utf-8", "replace")], dtype=object),
     }
@@ -110,7 +114,7 @@ class ChunkStage(_Stage):
     def __call__(self, batch: Batch) -> Batch:
         try:
             return self._chunk(batch)
-        except StoreUnavailableError as exc:
+        except (StoreUnavailableError, StoreWriteError) as exc:
             return store_error(exc)
 
     def _chunk(self, batch: Batch) -> Batch:
@@ -172,7 +176,7 @@ class EncodeStage(_Stage):
         collections = batch["collection"]
         try:
             self._write(collections, batch["payload"])
-        except StoreUnavailableError as exc:
+        except (StoreUnavailableError, StoreWriteError) as exc:
             return store_error(exc)  # no acknowledgement: no stale id is deleted
         payload = [b"" if c else p for c, p in zip(collections, batch["payload"], strict=True)]
         return {**batch, "payload": np.array(payload, dtype=object)}
@@ -184,4 +188,5 @@ class EncodeStage(_Stage):
                 chunks = [pickle.loads(payloads[k]) for k in rows]
                 texts = [c.text for c in chunks]
                 vectors = encode_texts(encoder, texts, slice_size=self._slice_size)  # (n, dim)
-                self._store().upsert(coll, chunks, vectors)
+                store = self._store()
+                guarded(store, store.upsert, coll, chunks, vectors)

@@ -139,14 +139,32 @@ def _read_head(path: Path) -> tuple[int, bytes]:
     The file is opened non-blocking and checked with ``fstat`` on that open handle, so
     a path swapped for a FIFO after the walk fails here instead of hanging the run.
     """
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    fd = _open_regular(path)
     try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise Rejected("not a regular file (a device, FIFO or socket is never read)")
-        return info.st_size, os.read(fd, SNIFF_BYTES) if info.st_size else b""
+        size = os.fstat(fd).st_size
+        return size, os.read(fd, SNIFF_BYTES) if size else b""
     finally:
         os.close(fd)
+
+
+def read_regular(path: Path, max_bytes: int | None = None) -> bytes:
+    """Every byte of a regular file (opened as :func:`detect` opens it); over ``max_bytes``
+    (a file that grew after it was sniffed) raises :class:`Rejected` without reading on."""
+    fd = _open_regular(path)
+    with os.fdopen(fd, "rb") as handle:
+        raw = handle.read() if max_bytes is None else handle.read(max_bytes + 1)
+    if max_bytes is not None and len(raw) > max_bytes:
+        raise Rejected(f"grew past the {max_bytes / 2**20:.0f} MiB limit while it was read")
+    return raw
+
+
+def _open_regular(path: Path) -> int:
+    """A descriptor on ``path``, opened non-blocking; :class:`Rejected` unless regular."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise Rejected("not a regular file (a device, FIFO or socket is never read)")
+    return fd
 
 
 def _compatible(by_name: str, by_content: str) -> bool:
@@ -188,6 +206,8 @@ def _is_json(path: Path) -> bool:
         json.loads(path.read_bytes())
     except (ValueError, UnicodeDecodeError):
         return False
+    except RecursionError:  # [[[[...]]]] 100,000 deep: JSON, but no parser here reads it
+        raise Rejected("JSON nested too deeply to read") from None
     return True
 
 

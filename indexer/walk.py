@@ -6,6 +6,10 @@ whose target lies outside every named root is skipped with its reason unless
 ``follow_links`` is set. A link inside the roots is read once: when its target is also
 found under its own path, the link is skipped. Devices, FIFOs and sockets are never
 opened (reading a FIFO blocks for ever).
+
+Every path under the roots is accounted for: read, or passed over with its reason
+(hidden names, globs, links, special files; a folder that cannot be listed fails with
+the error). A folder passed over is one entry; what lies under it is not listed.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 OUTSIDE = "a link to {target}, outside the indexed folders (--follow-links indexes it)"
 SAME_FILE = "the same file as {kept} (read once)"
 LINKED_FOLDER = "a link to the folder {target}, already indexed under its own path"
+HIDDEN = "hidden (the name starts with a dot): name it on the command line to index it"
+EXCLUDED = "excluded by --exclude"
+NOT_INCLUDED = "not matched by --include"
 
 
 @dataclass(frozen=True)
@@ -28,6 +36,7 @@ class SkippedPath:
 
     path: Path
     reason: str
+    status: Literal["skipped", "failed"] = "skipped"  # failed: the folder could not be listed
 
 
 @dataclass
@@ -48,10 +57,11 @@ class _Rules:
     def inside(self, real: str) -> bool:
         return any(real == r or real.startswith(r.rstrip("/") + "/") for r in self.roots)
 
-    def wanted(self, rel: str) -> bool:
+    def unwanted(self, rel: str) -> str:
+        """Why the globs pass over ``rel`` ("" when they keep it)."""
         if self.include and not any(fnmatch.fnmatch(rel, g) for g in self.include):
-            return False
-        return not any(fnmatch.fnmatch(rel, g) for g in self.exclude)
+            return NOT_INCLUDED
+        return EXCLUDED if any(fnmatch.fnmatch(rel, g) for g in self.exclude) else ""
 
 
 def walk_files(
@@ -65,7 +75,7 @@ def walk_files(
     A file named directly is always kept. Files found by walking a directory are kept
     when they match one ``include`` glob (if any) and no ``exclude`` glob, both matched
     against the path relative to that directory. Hidden entries (``.git``) are passed
-    over silently; broken links are kept so the report can name them.
+    over with their reason; broken links are kept so the report can name them.
     ``FileNotFoundError`` for a missing path.
     """
     rules = _Rules(tuple(os.path.realpath(p) for p in paths), include, exclude, follow_links)
@@ -97,19 +107,27 @@ def _walk_dir(
 ) -> Iterator[Path]:
     """Files under ``top`` (relative globs against ``root``); ``visited``: real folders."""
     visited.add(os.path.realpath(top))
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+
+    def unlisted(error: OSError) -> None:
+        path = Path(error.filename) if error.filename else top
+        walk.skipped.append(SkippedPath(path, f"cannot list this folder: {error}", "failed"))
+
+    for dirpath, dirnames, filenames in os.walk(top, onerror=unlisted, followlinks=False):
         here = Path(dirpath)
-        for name in sorted(d for d in dirnames if not d.startswith(".")):
-            if (here / name).is_symlink():
+        for name in sorted(dirnames):
+            if name.startswith("."):
+                walk.skipped.append(SkippedPath(here / name, HIDDEN))
+            elif (here / name).is_symlink():
                 yield from _linked_dir(here / name, root, rules, walk, visited)
         dirnames[:] = sorted(
             d for d in dirnames if not d.startswith(".") and not (here / d).is_symlink()
         )
-        for filename in sorted(f for f in filenames if not f.startswith(".")):
+        for filename in sorted(filenames):
             path = here / filename
-            if not rules.wanted(path.relative_to(root).as_posix()):
-                continue
-            reason = _file_problem(path, rules)
+            reason = (HIDDEN if filename.startswith(".") else "") or rules.unwanted(
+                path.relative_to(root).as_posix()
+            )
+            reason = reason or _file_problem(path, rules)
             if reason:
                 walk.skipped.append(SkippedPath(path, reason))
             else:

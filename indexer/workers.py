@@ -7,6 +7,7 @@ with ``spawn`` so they never inherit the parent's torch threads or Milvus client
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing as mp
 import time
@@ -18,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from indexer.chunking import ChunkingConfig
+from indexer.names import display_name
+from indexer.report import Limit
 from indexer.types import Chunk
 
 logger = logging.getLogger(__name__)
@@ -33,6 +36,7 @@ class Task:
     source: str
     mime: str
     file_type: str
+    max_bytes: int | None = None  # the size limit, enforced again while the file is read
 
 
 @dataclass(frozen=True)
@@ -43,18 +47,24 @@ class Outcome:
     chunks: list[Chunk]
     error: str = ""
     seconds: float = 0.0  # partitioning and chunking time, counted against the file's budget
+    limit: Limit = ""  # "timeout" when the per-file deadline stopped it
 
 
 def partition_one(task: Task, config: ChunkingConfig) -> Outcome:
     """Chunk one file; any exception becomes the outcome's ``error``."""
-    from indexer.chunking import chunk_file
+    from indexer.chunking import ChunkingError, chunk_file
 
     started = time.monotonic()
     try:
-        chunks = chunk_file(task.path, config, task.source, task.mime, task.file_type)
+        chunks = chunk_file(
+            task.path, config, task.source, task.mime, task.file_type, task.max_bytes
+        )
         return Outcome(task, chunks, seconds=time.monotonic() - started)
     except Exception as exc:  # every failure becomes a reported reason
-        return Outcome(task, [], f"{type(exc).__name__}: {exc}", time.monotonic() - started)
+        reason = f"{type(exc).__name__}: {exc}"
+        if isinstance(exc, ChunkingError):  # it names the file, which the report does already
+            reason = str(exc).removeprefix(display_name(task.path) + ": ")
+        return Outcome(task, [], reason, time.monotonic() - started)
 
 
 def _worker_main(conn: Connection, config: ChunkingConfig) -> None:
@@ -154,17 +164,25 @@ class PartitionPool:
                 reason = f"not partitioned: {self._start_error}"
                 yield from (Outcome(task, [], reason) for task in pending)
                 return
-            for worker in self._workers:
+            for worker in list(self._workers):
                 if worker.task is None and not exhausted:
                     task = next(pending, None)
                     if task is None:
                         exhausted = True
-                    else:
+                        continue
+                    try:
                         worker.assign(task, self._timeout_s)
+                    except OSError:  # it died while idle: a replacement takes the task
+                        logger.warning("a partitioning worker died while idle; replacing it")
+                        pending = itertools.chain([task], pending)
+                        worker.kill()
+                        self._workers.remove(worker)
+                        self._replace()
             busy = [w for w in self._workers if w.task is not None]
-            if not busy:
+            if busy:
+                yield from self._collect(busy)
+            elif exhausted:
                 return
-            yield from self._collect(busy)
 
     def _collect(self, busy: list[_Worker]) -> Iterator[Outcome]:
         timeout = max(0.05, min(w.deadline for w in busy) - time.monotonic())
@@ -186,8 +204,9 @@ class PartitionPool:
         for worker in busy:
             task = worker.task
             assert task is not None
+            limit: Limit = ""
             if now > worker.deadline:
-                reason = _timeout_reason(task, self._timeout_s)
+                reason, limit = _timeout_reason(task, self._timeout_s), "timeout"
             elif not worker.process.is_alive():
                 reason = f"worker process died (exit code {worker.process.exitcode})"
             else:
@@ -195,7 +214,7 @@ class PartitionPool:
             logger.warning("%s: %s", task.path, reason)
             worker.kill()
             self._workers.remove(worker)
-            yield Outcome(task, [], reason)
+            yield Outcome(task, [], reason, limit=limit)
             self._replace()
 
     def _replace(self) -> None:

@@ -15,6 +15,14 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_SOME_FILES_FAILED = 3
 EXIT_STORE_UNAVAILABLE = 4
+EXIT_STORE_WRITE_FAILED = 5  # the store refused a write: disk full, read-only, I/O error
+EXIT_ENGINE_FAILED = 6  # --engine ray: Ray did not start (tried twice)
+#: ``IndexReport.stopped_by`` -> the exit code of a run that stopped early
+STOP_EXIT_CODES = {
+    "store_unreachable": EXIT_STORE_UNAVAILABLE,
+    "store_write": EXIT_STORE_WRITE_FAILED,
+    "engine_start": EXIT_ENGINE_FAILED,
+}
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 Subparsers = argparse._SubParsersAction

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.settings import Settings
 from indexer.chunking import DEFAULT_OVERLAP_PCT, ChunkingConfig
+from indexer.failure_ledger import RETRY_HELP
 from indexer.pipeline import IndexOptions
 from indexer.sniff import Limits
 from shell.common import (
@@ -21,6 +22,7 @@ from shell.common import (
     EXIT_SOME_FILES_FAILED,
     EXIT_STORE_UNAVAILABLE,
     EXIT_USAGE,
+    STOP_EXIT_CODES,
     Handler,
     Subparsers,
     add_store_options,
@@ -33,7 +35,8 @@ DESCRIPTION = (
     "detected by content and name; others are skipped with a reason. Re-running skips "
     "unchanged files and replaces the chunks of changed ones; a file that fails keeps its "
     "previous chunks. Exit code 0: all files fine; 3: some failed; 4: Milvus became "
-    "unreachable (the report says what was written)."
+    "unreachable; 5: the store refused a write (disk full: the message names the data "
+    "folder); 6: Ray did not start. The report says what was written."
 )
 REBUILD_HELP = (
     "drop each target collection (one per --encoder/--encoders) and index PATHS into it "
@@ -157,6 +160,7 @@ def add_limit_arguments(p: argparse.ArgumentParser) -> None:
         help="a file cut into more chunks fails with the reason (default %(default)s)",
     )
     p.add_argument("--no-embedding-cache", action="store_true", help=CACHE_HELP)
+    p.add_argument("--retry-failed", action="store_true", help=RETRY_HELP)
 
 
 def options_from_args(
@@ -182,6 +186,8 @@ def options_from_args(
         max_file_chunks=args.max_file_chunks,
         embedding_cache=cache,
         embedding_cache_mb=settings.embedding_cache_mb if cache else 1024.0,
+        failure_ledger=settings.failure_ledger if settings else None,
+        retry_failed=args.retry_failed,
     )
 
 
@@ -226,8 +232,9 @@ def print_outcome(outcome: IndexOutcome) -> int:
     print(report.summary())
     for name, count in outcome.counts.items():
         print(f"collection {name}: {count} chunks at {outcome.location}")
-    print(f"report: {outcome.report_path}")
+    saved = outcome.report_path or "not written (no space for it; the table above is all of it)"
+    print(f"report: {saved}")
     if report.error:
         print(f"distilsearch index: stopped early: {report.error}", file=sys.stderr)
-        return EXIT_STORE_UNAVAILABLE
+        return STOP_EXIT_CODES.get(report.stopped_by, EXIT_STORE_UNAVAILABLE)
     return EXIT_OK if report.ok else EXIT_SOME_FILES_FAILED

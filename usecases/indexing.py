@@ -20,7 +20,7 @@ from core.settings import Settings
 from encoders import Encoder, build_encoder
 from indexer.pipeline import IndexOptions
 from indexer.ray_engine import RayOptions
-from indexer.report import FileResult, IndexReport
+from indexer.report import FileResult, IndexReport, save_report
 from indexer.retrieval import collection_name
 from indexer.stores import VectorStore, open_store
 from indexer.types import Chunk
@@ -84,10 +84,11 @@ class IndexRequest:
 
 @dataclass(frozen=True)
 class IndexOutcome:
-    """The run's report, where it was written, and the chunks now in each collection."""
+    """The run's report, where it was written (None when no disk could hold it), and the
+    chunks now in each collection."""
 
     report: IndexReport
-    report_path: Path
+    report_path: Path | None
     counts: dict[str, int]
     location: str
 
@@ -120,16 +121,16 @@ def index_paths(
     else:
         report, counts = _run_local(settings, walk, loaded, request, events, store)
     path = request.report_path or settings.data_dir / "reports" / "last-index.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(report.to_json())
-    return IndexOutcome(report, path, counts, settings.milvus_uri)
+    saved = save_report(report, path)
+    return IndexOutcome(report, saved, counts, settings.milvus_uri)
 
 
 def default_options(settings: Settings) -> IndexOptions:
-    """The pipeline's defaults with the settings' embedding cache."""
+    """The pipeline's defaults with the settings' embedding cache and failure ledger."""
     return IndexOptions(
         embedding_cache=settings.embedding_cache,
         embedding_cache_mb=max(1.0, settings.embedding_cache_mb),
+        failure_ledger=settings.failure_ledger,
     )
 
 

@@ -10,8 +10,15 @@ from __future__ import annotations
 
 from core.settings import Settings
 from encoders import Encoder
-from indexer.ray_engine import index_files_ray, ray_session, ray_store_uri
+from indexer.ray_engine import (
+    RayStartError,
+    index_files_ray,
+    ray_store_uri,
+    start_ray,
+    unstarted_report,
+)
 from indexer.report import IndexReport
+from indexer.retrieval import collection_name
 from indexer.stores import open_store
 from indexer.walk import Walk
 from usecases.indexing import IndexEvents, IndexRequest, collection_counts, prepare_collections
@@ -31,8 +38,13 @@ def run_on_ray(
         store = open_store(uri, settings.milvus_token)
         try:
             prepare_collections(store, settings, encoders, request.rebuild, events)
+            try:
+                session = start_ray(ray_options)
+            except RayStartError as exc:  # tried twice: the report says so
+                names = [collection_name(settings.collection, e.name) for e in encoders]
+                return unstarted_report(walk.files, walk.skipped, names, str(exc)), {}
             events.started(len(walk.files) + len(walk.skipped), "ray")
-            with ray_session(ray_options):
+            with session:
                 report = index_files_ray(
                     walk.files,
                     encoders,

@@ -7,6 +7,7 @@ from indexer.stores.base import (
     Filters,
     FullTextUnavailableError,
     StoreUnavailableError,
+    StoreWriteError,
     VectorStore,
 )
 from indexer.stores.fusion import Fusion
@@ -22,6 +23,7 @@ __all__ = [
     "Fusion",
     "InMemoryStore",
     "StoreUnavailableError",
+    "StoreWriteError",
     "VectorStore",
     "die_with_parent",
     "open_store",

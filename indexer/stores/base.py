@@ -27,6 +27,11 @@ class StoreUnavailableError(RuntimeError):
     """The store cannot be opened or reached (locked file, server down)."""
 
 
+class StoreWriteError(RuntimeError):
+    """The store refused a write: its disk is full, read-only or failing. The message names
+    the cause and the folder that holds the data (:mod:`indexer.stores.faults`)."""
+
+
 class CollectionMismatchError(RuntimeError):
     """A collection was built with another encoder than the one querying it."""
 

@@ -121,9 +121,8 @@ class MilvusStore:
     def _create(self, name: str, info: CollectionInfo) -> None:
         schema = collection_schema(info.dim, META_PREFIX + info.to_json())
         index = engine.index_params(self._client, self._engine_index)
-        self._client.create_collection(
-            name, schema=schema, index_params=index, consistency_level="Strong"
-        )
+        create = self._client.create_collection
+        self._writing(create, name, schema=schema, index_params=index, consistency_level="Strong")
         logger.info("created collection %s (dim %d) at %s", name, info.dim, self.uri)
 
     def _ensure_loaded(self, name: str) -> None:
@@ -175,7 +174,7 @@ class MilvusStore:
         if len(chunks) != len(array):
             raise ValueError(f"{len(chunks)} chunks but {len(array)} vectors")
         for rows in row_batches(chunks, array, WRITE_BATCH):  # no ``sparse``: Milvus fills it
-            self._retrying(self._client.upsert, name, rows, timeout=CALL_TIMEOUT_S)
+            self._writing(self._client.upsert, name, rows, timeout=CALL_TIMEOUT_S)
         return len(chunks)
 
     def delete(self, name: str, ids: Sequence[str]) -> int:
@@ -183,7 +182,7 @@ class MilvusStore:
         ids = list(ids)
         for start in range(0, len(ids), WRITE_BATCH):
             expr = ids_expression(ids[start : start + WRITE_BATCH])
-            self._retrying(self._client.delete, name, filter=expr, timeout=CALL_TIMEOUT_S)
+            self._writing(self._client.delete, name, filter=expr, timeout=CALL_TIMEOUT_S)
         return len(ids)
 
     def search(
@@ -273,12 +272,13 @@ class MilvusStore:
         return scan_rows(self._client, self._retrying, name, build_expression(filters), fields)
 
     def _retrying(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a client call, retrying with backoff while the server is unreachable.
-
-        Raises :class:`StoreUnavailableError` once the delays are used up; other errors
-        (bad expressions, schema mismatches) are raised at once.
-        """
+        """A client call under the retry policy of :func:`call_with_retries`."""
         return call_with_retries(call, args, kwargs, uri=self.uri, delays=self.retry_delays)
+
+    def _writing(self, call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """:meth:`_retrying` for a write: a refused one raises ``StoreWriteError`` in words."""
+        delays, where = self.retry_delays, self.location
+        return call_with_retries(call, args, kwargs, uri=self.uri, delays=delays, writes_to=where)
 
     def _require(self, name: str) -> CollectionInfo:
         """The collection's record, looked up once per store (saves two RPCs per call)."""

@@ -14,7 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
+from core.settings import is_server_uri
 from indexer.stores.base import StoreUnavailableError
+from indexer.stores.faults import write_failure
 from indexer.stores.lite_server import holder_file
 from indexer.stores.milvus_rows import is_unavailable
 
@@ -69,11 +71,14 @@ def call_with_retries(
     *,
     uri: str,
     delays: Sequence[float],
+    writes_to: str = "",
 ) -> T:
     """Run a client call, retrying after each of ``delays`` while the server is unreachable.
 
     Raises :class:`StoreUnavailableError` once the delays are used up; other errors
-    (bad expressions, schema mismatches) are raised at once.
+    (bad expressions, schema mismatches) are raised at once, except that a write
+    (``writes_to``: the store's location) refused for another reason (a full disk) raises
+    :class:`~indexer.stores.base.StoreWriteError` naming the cause and the data folder.
     """
     from pymilvus.exceptions import MilvusException
 
@@ -81,15 +86,17 @@ def call_with_retries(
     for attempt, delay in enumerate((*delays, None), 1):
         try:
             return call(*args, **kwargs)
-        except MilvusException as exc:
-            if not is_unavailable(exc):
+        except (MilvusException, OSError) as exc:
+            if not isinstance(exc, MilvusException) or not is_unavailable(exc):
+                if writes_to:
+                    raise write_failure(exc, writes_to, is_server_uri(uri)) from exc
                 raise
             if delay is None:
                 raise StoreUnavailableError(
                     f"Milvus at {uri} is unreachable after {attempt} attempts "
                     f"over {sum(delays):.0f}s: {exc.message}"
                 ) from exc
-            logger.warning("Milvus unreachable (%s); retrying in %.1fs", exc.message, delay)
+            logger.warning("Milvus unreachable (%s); retrying in %.1fs", exc, delay)
             time.sleep(delay)
     raise AssertionError("unreachable")
 

@@ -132,8 +132,8 @@ def upload_section(key: str) -> None:
             "Files",
             type=suffixes,
             accept_multiple_files=True,
-            help=f"Up to {service.settings.max_upload_mb} MB each. A file with the name of an "
-            "earlier upload replaces its chunks.",
+            max_upload_size=service.settings.max_upload_mb,  # the one limit; the widget shows it
+            help="A file with the name of an earlier upload replaces its chunks.",
         )
         wanted = indexed or [service.settings.encoder]
         default = [e for e in wanted if e in available]

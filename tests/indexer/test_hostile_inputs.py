@@ -36,6 +36,10 @@ def test_hostile_folder(tmp_path):
     assert "root:" not in texts and "Kites" in texts  # the XML entity was not resolved
     assert "secret" not in texts  # the link out of the folder was not followed
     assert "outside the indexed folders" in by_name["passwd-link.txt"].reason
+    assert "nested too deeply" in by_name["deep.json"].reason
+    assert "hidden" in by_name["..dots..txt"].reason
+    shown = " ".join(f.path + f.reason for f in report.files)
+    assert not any(ch in shown for ch in "\u202e\u200b\ufeff")  # escaped, never raw
     assert not report.ok
 
 

@@ -235,6 +235,8 @@ def test_index_page_uploads_shows_stats_and_deletes(app_env, built, monkeypatch)
     assert "does not unlock" in texts(app.error) and not app.file_uploader
     next(t for t in app.text_input if t.label == "Write key").input(key)
     app.run()
+    limit = app.file_uploader[0].proto  # one limit, stated once: by the widget, as refused
+    assert limit.max_upload_size_mb == 20 and "MB" not in limit.help
     app.file_uploader[0].set_value(
         [
             ("../../notes.md", b"# Notes\n\nUploaded notes about caching.\n", "text/markdown"),

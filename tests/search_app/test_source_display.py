@@ -43,3 +43,9 @@ def test_hit_header_shows_the_source_as_the_page_formats_it():
     assert "ref\\/b\\.txt" in hit_header(1, hit, SourceFormat(("/srv/docs",)))
     assert "srv" not in hit_header(1, hit, SourceFormat(("/srv/docs",)))
     assert "\\/srv\\/docs\\/ref" in hit_header(1, hit)  # no root known: the whole path
+
+
+def test_pages_show_bidi_and_invisible_characters_escaped():
+    show = SourceFormat(("/srv/docs",))
+    assert show("/srv/docs/invoice-\u202etxt.exe") == "invoice-\\u202etxt.exe"
+    assert show("/elsewhere/a\u200bb.txt") == "/elsewhere/a\\u200bb.txt"

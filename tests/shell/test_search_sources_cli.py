@@ -43,3 +43,19 @@ def test_source_filter_takes_the_shown_or_the_absolute_path(cli_env, capsys) -> 
         assert main(argv) == EXIT_OK
         hits = json.loads(capsys.readouterr().out)
         assert [h["source"] for h in hits] == [f"{ROOT}/ref/templates/language.txt"]
+
+
+def test_a_name_with_bidi_controls_is_shown_escaped(tmp_path: Path, monkeypatch, capsys) -> None:
+    """A source stored raw (before such names were escaped) cannot spoof the output."""
+    monkeypatch.setenv("DISTILSEARCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("DISTILSEARCH_MODELS_DIR", str(tmp_path / "models"))
+    monkeypatch.delenv("MILVUS_URI", raising=False)
+    teacher = KeywordEncoder(["cat", "dog"], name="teacher")
+    docs = {f"{ROOT}/invoice-\u202etxt.exe": "cat", f"{ROOT}/zero\u200bwidth.txt": "cat dog"}
+    store = keyword_index(docs, teacher)
+    monkeypatch.setattr(service_module, "open_store", lambda _uri, _token="": store)
+    monkeypatch.setattr(service_module, "build_encoder", lambda name, _s: teacher)
+    assert main(["search", "cat", "--encoder", "teacher", "-k", "2"]) == EXIT_OK
+    out = capsys.readouterr().out
+    assert "\u202e" not in out and "\u200b" not in out
+    assert "invoice-\\u202etxt.exe" in out and "zero\\u200bwidth.txt" in out

@@ -227,7 +227,14 @@ def write_hostile_folder(root: Path) -> dict[str, str]:
     for name in [*GOOD_NEIGHBOURS, "xxe.xml", "utf16.txt", "bad-utf8.txt", raw_name]:
         expected[name] = "indexed"
     (root / "deep.html").write_text("<html><body>" + "<div>" * 5000 + "owls" + "</div>" * 5000)
-    expected["deep.html"] = "indexed|skipped"  # the parser's depth limit may drop the text
+    expected["deep.html"] = "failed"  # too deep for the parser: said, not a silent cut
+    for name in ("deep.json", "deep"):  # once ended the whole run (RecursionError)
+        (root / name).write_text("[" * 100_000 + "]" * 100_000)
+        expected[name] = "failed"
+    (root / "..dots..txt").write_text("A dotted name is hidden, and reported.\n")
+    (root / ".hidden-folder").mkdir()
+    (root / ".hidden-folder" / "inside.txt").write_text("Never read, reported once.\n")
+    expected["..dots..txt"] = expected[".hidden-folder"] = "skipped"
     expected.update(write_untrusted_entries(root))
     return expected
 
@@ -243,6 +250,8 @@ HOSTILE_NAMES = {
     "sep\u2028line.txt": "canyon",
     os.fsdecode(b"invalid-\xff\xfe.txt"): "lagoon",
     "n" * 251 + ".txt": "tundra",  # 255 bytes, the longest name ext4 allows
+    "bidi-\u202etxt.exe": "prairie",  # shown raw, reads as "bidi-exe.txt"
+    "zero\u200bwidth\ufeff.txt": "estuary",  # invisible characters
 }
 
 
