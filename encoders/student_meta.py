@@ -22,6 +22,10 @@ META_NAME = "distill_meta.json"
 MAX_META_BYTES = 1 << 20
 TEACHER_FINGERPRINT = "teacher_fingerprint"
 AGREEMENT = "agreement"
+#: The label-free frontier ``distill`` measures on the user's documents:
+#: ``{"rows": [{"encoder", "queries", "docs_per_s", "speed_ratio", "agreement",
+#: "recommended"}], "threshold": float, "recommended": encoder name}``.
+FRONTIER = "frontier"
 
 
 class StudentMetaError(ValueError):
@@ -119,3 +123,8 @@ class StudentMeta:
     def undertrained(self) -> bool:
         """Whether training stopped on its time ceiling before its step budget."""
         return bool(self.training.get("undertrained"))
+
+    @property
+    def frontier(self) -> dict[str, Any] | None:
+        block = self.data.get(FRONTIER)
+        return block if isinstance(block, dict) and isinstance(block.get("rows"), list) else None

@@ -14,6 +14,8 @@ import numpy as np
 
 from core.settings import Settings, load_settings
 from encoders import STUDENT, TEACHER, Encoder, build_encoder
+from encoders.pairing import model_dir_of
+from encoders.student_meta import StudentMeta
 from indexer.retrieval import Mode, Retriever, collection_name
 from indexer.stores import Filters, Fusion, VectorStore, open_store
 from usecases.agreement_note import agreement_note
@@ -142,6 +144,14 @@ class SearchService:
         documents, as recorded by ``distill`` (:mod:`.agreement_note`); None if unknown."""
         try:
             return agreement_note(self.encoder(encoder))
+        except EncoderUnavailableError:
+            return None
+
+    def student_record(self, encoder: str) -> StudentMeta | None:
+        """``encoder``'s ``distill_meta.json`` (None for an encoder that is no distilled
+        student): its teacher, training (``undertrained``), agreement and frontier."""
+        try:
+            return StudentMeta.read_optional(model_dir_of(self.encoder(encoder)))
         except EncoderUnavailableError:
             return None
 
