@@ -30,6 +30,7 @@ class RunOutput:
     int8_out: Path | None
     meta: dict[str, Any]
     passages: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()  # the passages rejoined per document (int8 calibration)
     variants: dict[str, Path] = field(default_factory=dict)  # backend suffix -> folder
 
 
@@ -85,13 +86,7 @@ def run_distillation(
         on_step=on_step,
         clock=clock,
     )
-    training = {
-        **result.to_dict(),
-        "world_size": ctx.world,
-        "device": str(ctx.device),
-        "target_steps": config.steps,
-        "undertrained": undertrained(result.stopped_by, result.steps, config.steps),
-    }
+    training = _training_record(result, config, ctx)
     meta = _metadata(config, data, teacher_dir, teacher, student, train_set, held_out, training)
     if not ctx.is_main:
         return RunOutput(out, None, meta)
@@ -102,7 +97,19 @@ def run_distillation(
     meta["wall_seconds"] = time.perf_counter() - started
     int8_out = _export(teacher, student, out, meta, int8, int8_skip)
     variants = _export_backends(out, backends, train_set, teacher.max_seq_length, config.seed)
-    return RunOutput(out, int8_out, meta, tuple(e.text for e in examples), variants)
+    texts = tuple(e.text for e in examples)
+    return RunOutput(out, int8_out, meta, texts, variants, tuple(whole_documents(examples)))
+
+
+def _training_record(result, config: DistillConfig, ctx: distributed.DistContext) -> dict:
+    """What ``distill_meta.json`` says about the run: steps, time, where, whether cut short."""
+    return {
+        **result.to_dict(),
+        "world_size": ctx.world,
+        "device": str(ctx.device),
+        "target_steps": config.steps,
+        "undertrained": undertrained(result.stopped_by, result.steps, config.steps),
+    }
 
 
 def _load_models(config: DistillConfig) -> tuple[DistillConfig, Path, Teacher, SentenceEncoder]:

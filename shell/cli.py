@@ -12,6 +12,7 @@ from shell import (
     demo_command,
     distill_command,
     eval_command,
+    export_command,
     index_command,
     search_command,
     serve_command,
@@ -45,6 +46,7 @@ COMMANDS = (
     serve_command,
     eval_command,
     distill_command,
+    export_command,
     agreement_command,
     upgrade_command,
 )

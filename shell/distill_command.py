@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from core.settings import Settings, load_settings
 from distill.config import LOSS_TERM_MEANING, QUERY_KINDS, DistillConfig, parse_layer_map
-from encoders.variants import FP32_SUFFIXES, VARIANTS
+from encoders.variants import VARIANTS
 from shell.common import LOG_FORMAT, Handler, Subparsers
 
 if TYPE_CHECKING:
@@ -129,9 +129,11 @@ def add_run_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--teacher-backends",
         default="onnx",
-        help="fp32 exports of the teacher to write under the models folder, comma-separated "
-        "(onnx, openvino) or none (default onnx). They encode the same query vectors as the "
-        "teacher, faster, so teacher-query mode offers them too; kept when already there",
+        help="exports of the teacher to write under the models folder, comma-separated, or "
+        "none (default onnx). The fp32 ones (onnx, openvino) encode the teacher's own query "
+        "vectors faster, so teacher-query mode uses them; the int8 ones (onnx-int8, "
+        "openvino-int8, calibrated on the training documents) are encoders of their own; "
+        "kept when already exported from the same teacher weights",
     )
     p.add_argument(
         "--no-agreement",
@@ -185,7 +187,7 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
             int8=not args.no_int8,
             int8_ffn_fp32=args.int8_ffn_fp32,
             backends=parse_backends(args.backends),
-            teacher_backends=parse_backends(args.teacher_backends, fp32_only=True),
+            teacher_backends=parse_backends(args.teacher_backends, flag="--teacher-backends"),
             agreement=not args.no_agreement,
             threads=args.threads,
             device=args.device,
@@ -196,16 +198,14 @@ def run_cli(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def parse_backends(value: str, fp32_only: bool = False) -> tuple[str, ...]:
+def parse_backends(value: str, flag: str = "--backends") -> tuple[str, ...]:
     """``onnx,openvino-int8`` -> ``("onnx", "openvino-int8")``; ``none`` -> ``()``."""
     names = tuple(n.strip() for n in value.split(",") if n.strip())
     if names in ((), ("none",)):
         return ()
-    known = FP32_SUFFIXES if fp32_only else tuple(VARIANTS)
-    unknown = [n for n in names if n not in known]
+    unknown = [n for n in names if n not in VARIANTS]
     if unknown:
-        flag = "--teacher-backends" if fp32_only else "--backends"
-        raise ValueError(f"{flag}: unknown {unknown}; known: {', '.join(known)} or none")
+        raise ValueError(f"{flag}: unknown {unknown}; known: {', '.join(VARIANTS)} or none")
     return names
 
 

@@ -80,7 +80,9 @@ def distill_student(
         distributed.cleanup(ctx)
     if not ctx.is_main:
         return DistillOutcome(out, result, main_process=False)
-    exports = export_teacher(config.teacher, out.parent, run.teacher_backends, notes)
+    exports = export_teacher(
+        config.teacher, out.parent, run.teacher_backends, notes, result.documents
+    )
     verdicts: list[str] = []
     if run.agreement:
         verdicts = _agreement(result, settings.with_overrides(threads=run.threads), ctx, notes)
@@ -101,13 +103,19 @@ def _agreement(result: RunOutput, settings: Settings, ctx, notes: list[str]) -> 
 
 
 def export_teacher(
-    teacher: str, models_dir: Path, suffixes: tuple[str, ...], notes: list[str]
+    teacher: str,
+    models_dir: Path,
+    suffixes: tuple[str, ...],
+    notes: list[str],
+    documents: tuple[str, ...] = (),
 ) -> dict[str, Path]:
     """Write ``models_dir/teacher-<suffix>`` for each ``suffix`` not already exported from
     these teacher weights (the marker's source fingerprint says which); suffix -> folder.
 
     The fp32 exports compute the teacher's own query vectors faster than PyTorch and
-    pair with the student (their markers carry the teacher's weight fingerprint).
+    pair with the student (their markers carry the teacher's weight fingerprint); static
+    int8 is calibrated on ``documents`` (a reused student has none: it is then skipped
+    with a note naming the command that exports it).
     """
     from encoders import resolve_model
     from encoders.backend_export import export_variants
@@ -127,10 +135,16 @@ def export_teacher(
             marker = {}  # unreadable: export it again
         if marker.get(SOURCE_FINGERPRINT) != weights:
             todo.append(suffix)
+    if "openvino-int8" in todo and not documents:
+        todo.remove("openvino-int8")
+        notes.append(
+            "teacher-openvino-int8 needs your passages to calibrate on: "
+            "distilsearch export --model teacher --backends openvino-int8 --data PATH"
+        )
     if not todo:
         return {}
     try:
-        return export_variants(teacher_dir, [], todo, out_base=base)
+        return export_variants(teacher_dir, list(documents), todo, out_base=base)
     except (RuntimeError, ValueError, OSError) as exc:  # the student is saved; this is extra
         notes.append(f"no teacher export {todo} ({exc}); teacher-query mode uses the teacher")
         return {}

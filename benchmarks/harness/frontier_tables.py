@@ -1,0 +1,70 @@
+"""Markdown tables of the frontier report and of the estimates' ranking."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def frontier_markdown(payload: dict[str, Any]) -> str:
+    """Per set: every system by speed, Pareto marked; then the targets and the depth."""
+    budget = payload["budget"]["steps"]
+    lines = [
+        f"Students distilled with the default recipe for {budget} steps on each set's corpus "
+        "text. x = documents/s over the teacher's (PyTorch fp32; batch 32, 256 tokens, "
+        "2 threads, interleaved rounds); retention = nDCG@10 over the teacher's. "
+        "* = on the Pareto front.",
+    ]
+    for name, entry in payload["sets"].items():
+        lines += ["", f"### {name} (teacher nDCG@10 {entry['teacher_ndcg'] * 100:.2f})", ""]
+        lines += ["| system | queries | x teacher | docs/s | nDCG@10 | retention | front |"]
+        lines += ["|---|---|---|---|---|---|---|"]
+        for row in entry["systems"]:
+            lines.append(
+                f"| {row['name']} | {row['queries']} | {row['speed_ratio']:.2f} | "
+                f"{row['docs_per_s']:.1f} | {row['ndcg_at_10'] * 100:.2f} | "
+                f"{row['retention'] * 100:.1f}% | {'*' if row['pareto'] else ''} |"
+            )
+        t = entry["targets"]
+        best = t["best_student_at_4x"]
+        at_4x = (
+            f"{best['name']} keeps {best['retention'] * 100:.1f}% at {best['speed_ratio']:.2f}x"
+            if best
+            else "no student variant reaches 4x"
+        )
+        on_front = "yes" if t["student_teacher_queries_on_front"] else "no"
+        meets = "meets" if t["meets_98_at_4x"] else "misses"
+        lines += [
+            "",
+            f"Student with teacher queries on the front: {on_front}. "
+            f"Best student at >= 4x: {at_4x} ({meets} 98%).",
+        ]
+    depth = payload["default_depth"]
+    lines += ["", "Best retention per depth and set (own queries / teacher queries):", ""]
+    names = list(payload["sets"])
+    lines += ["| depth | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+    for d, best in depth["best"].items():
+        cells = [f"{best[n][0] * 100:.1f}% / {best[n][1] * 100:.1f}%" for n in names]
+        lines.append(f"| {d} | " + " | ".join(cells) + " |")
+    verdict = "meets" if depth["met_targets"] else "no depth meets"
+    lines += ["", f"Default depth: {depth['chosen']} ({verdict} 95% / 98% on every set)."]
+    return "\n".join(lines)
+
+
+def estimates_markdown(ranking: dict[str, Any]) -> str:
+    """Every candidate's Spearman with true retention, best first."""
+    lines = [
+        f"Label-free estimates against true nDCG@10 retention over {ranking['points']} "
+        "points (every encoder system of the frontier but the teacher and BM25, every set). "
+        f"Shipped: {ranking['shipped']} (Spearman {ranking['spearman_shipped']:.3f}); a "
+        f"recommendation needs an estimate of at least {_fmt(ranking['threshold'])}.",
+        "",
+        "| candidate | Spearman | p |",
+        "|---|---|---|",
+    ]
+    for key, cell in ranking["candidates"].items():
+        lines.append(f"| {key} | {cell['spearman']:.3f} | {cell['p_value']:.2g} |")
+    return "\n".join(lines)
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a (no threshold keeps every point above 95%)" if value is None else f"{value:.3f}"
