@@ -62,10 +62,38 @@ def build_encoder(name: str, settings: Settings, config: EncoderConfig | None = 
     if is_backend_variant(model_dir):
         from encoders.backend_encoder import BackendEncoder
 
+        check_fresh(name, model_dir)
         return BackendEncoder(name, model_dir, config, threads=settings.threads)
     from encoders.sentence_transformer import SentenceTransformerEncoder
 
     return SentenceTransformerEncoder(name, model_dir, config)
+
+
+class StaleExportError(ValueError):
+    """A variant folder was exported from weights its source folder no longer holds."""
+
+
+def check_fresh(name: str, model_dir: Path) -> None:
+    """:class:`StaleExportError` when ``model_dir`` (a variant) was exported from its source
+    folder's earlier weights: its numbers no longer match the model it stands for."""
+    from encoders.resolve import fingerprint
+    from encoders.variants import SOURCE_FINGERPRINT, read_variant
+
+    marker = read_variant(model_dir) or {}
+    source, recorded = marker.get("source"), marker.get(SOURCE_FINGERPRINT)
+    if not source or not recorded or not Path(source).is_dir():
+        return
+    current = fingerprint.__wrapped__(Path(source))  # uncached: the weights may have changed
+    if current == recorded:
+        return
+    base = split_variant_name(name)
+    model = base[0] if base else source
+    raise StaleExportError(
+        f"{model_dir} was exported from {source}, whose weights changed since "
+        f"({recorded} -> {current}), so it no longer encodes like that model; export it "
+        f"again: distilsearch export --model {model} --backends {marker.get('variant')} "
+        "--data PATH (or run distilsearch distill again for a student)"
+    )
 
 
 def encoder_slug(name: str) -> str:
