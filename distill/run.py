@@ -98,7 +98,8 @@ def run_distillation(
     int8_out = _export(teacher, student, out, meta, int8, int8_skip)
     variants = _export_backends(out, backends, train_set, teacher.max_seq_length, config.seed)
     texts = tuple(e.text for e in examples)
-    return RunOutput(out, int8_out, meta, texts, variants, tuple(whole_documents(examples)))
+    documents = tuple(whole_documents(examples))
+    return RunOutput(out, int8_out, meta, texts, documents=documents, variants=variants)
 
 
 def _training_record(result, config: DistillConfig, ctx: distributed.DistContext) -> dict:

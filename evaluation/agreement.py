@@ -239,6 +239,15 @@ class AgreementProbe:
         hits = [self.sources[qid] in rankings[qid][:K] for qid in self.query_ids]
         return SystemAgreement(fid.overlap, fid.rbo, float(np.mean(hits)))
 
+    def overlap(self, encoder: Encoder, teacher_queries: bool = False) -> float:
+        """Mean overlap@10 of ``encoder``'s rankings with the teacher's, its own queries
+        or (``teacher_queries``) the teacher's; 1.0 for the teacher itself."""
+        if encoder is self.teacher:
+            return 1.0
+        docs = encode(self.passages, encoder.encode_documents, self.batch)
+        queries = self.teacher_queries if teacher_queries else self._encode_queries(encoder)
+        return self._agreement(self._rankings(docs, queries)).overlap_at_10
+
     def measure(self, student: Encoder, teacher_queries: bool = True) -> AgreementEstimate:
         """The teacher's, ``student``'s and (``teacher_queries``, when they pair:
         :func:`encoders.check_pairing`) student docs + teacher queries' agreement."""

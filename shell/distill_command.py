@@ -243,6 +243,30 @@ def print_outcome(outcome: DistillOutcome) -> None:
         print(f"warning: {note}", file=sys.stderr)
     for verdict in outcome.verdicts:
         print(verdict)
+    if outcome.frontier:
+        print(frontier_table(outcome.frontier))
+
+
+def frontier_table(frontier: dict) -> str:
+    """The encoders on the user's documents, slowest first, and the recommendation."""
+    lines = [f"{'encoder':<40} {'queries':<14} {'docs/s':>8} {'x teacher':>9} {'agreement':>9}"]
+    for row in frontier["rows"]:
+        mark = "  <- recommended" if row["recommended"] else ""
+        lines.append(
+            f"{row['encoder'][-40:]:<40} {row['queries'][-14:]:<14} {row['docs_per_s']:>8.1f} "
+            f"{row['speed_ratio']:>9.2f} {row['agreement']:>9.2f}{mark}"
+        )
+    best = frontier["recommended"]
+    if best:
+        lines.append(
+            f"recommended: {best}, the fastest whose agreement with the teacher is at least "
+            f"{frontier['threshold']:g} (distilsearch index PATH --encoder {best})"
+        )
+    else:
+        lines.append(
+            f"no encoder reaches an agreement of {frontier['threshold']:g}: index with the teacher"
+        )
+    return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> int:

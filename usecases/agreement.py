@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from core.settings import Settings
 from encoders import EncoderConfig, build_encoder, model_location, resolve_model
 from encoders.int8 import is_int8_export
-from encoders.student_meta import AGREEMENT, StudentMeta, StudentMetaError
+from encoders.student_meta import AGREEMENT, FRONTIER, StudentMeta, StudentMetaError
 
 if TYPE_CHECKING:
     from distill.run import RunOutput
@@ -87,14 +87,15 @@ def write_estimate(folder: Path, record: dict[str, Any]) -> None:
 
 def record_agreement(
     result: RunOutput, settings: Settings, device: str = "cpu", seed: int = 0
-) -> list[str]:
+) -> tuple[list[str], dict[str, Any] | None]:
     """After ``distill``: estimate on the run's passages for the fp32 student and its int8
-    copy, against the teacher it was distilled from; write each into its folder's
-    metadata. Returns the verdicts (none when there was nothing to estimate on)."""
+    copy, against the teacher it was distilled from, and the frontier of every encoder on
+    disk (:mod:`usecases.frontier`); write them into the metadata. Returns the verdicts
+    and the frontier (none when there was nothing to estimate on)."""
     from evaluation.agreement import AgreementProbe
 
     if not result.passages:
-        return []
+        return [], None
     meta = result.meta
     config = EncoderConfig(max_seq_length=int(meta["config"]["max_seq_length"]), device=device)
     teacher = build_encoder(meta["teacher_dir"], settings, config)
@@ -109,4 +110,19 @@ def record_agreement(
         record = {**found.to_dict(who), "corpus": TRAINING_CORPUS}
         write_estimate(Path(folder), record)
         verdicts.append(record["verdict"])
-    return verdicts
+    return verdicts, record_frontier(result, settings, probe, device)
+
+
+def record_frontier(
+    result: RunOutput, settings: Settings, probe: Any, device: str
+) -> dict[str, Any]:
+    """The frontier on the run's documents, written into the student's metadata."""
+    from distill.export import update_meta
+    from usecases.frontier import measure_frontier, registry_names
+
+    names = registry_names(result.out, settings.models_dir)
+    timed = list(result.documents) or list(probe.passages)
+    config = EncoderConfig(device="cpu" if device != "cuda" else device)
+    frontier = measure_frontier(settings, result.out, probe, timed, config, names)
+    update_meta(result.out, **{FRONTIER: frontier})
+    return frontier

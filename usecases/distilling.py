@@ -44,6 +44,7 @@ class DistillOutcome:
     teacher_exports: dict[str, Path] = field(default_factory=dict)
     verdicts: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    frontier: dict | None = None  # usecases.frontier's table on the user's documents
     main_process: bool = True  # False on the other ranks of a torchrun run
 
 
@@ -83,23 +84,27 @@ def distill_student(
     exports = export_teacher(
         config.teacher, out.parent, run.teacher_backends, notes, result.documents
     )
-    verdicts: list[str] = []
+    verdicts, frontier = [], None
     if run.agreement:
-        verdicts = _agreement(result, settings.with_overrides(threads=run.threads), ctx, notes)
-    return DistillOutcome(out, result, exports, tuple(verdicts), tuple(notes))
+        tuned = settings.with_overrides(threads=run.threads)
+        verdicts, frontier = _agreement(result, tuned, ctx, notes)
+    return DistillOutcome(out, result, exports, tuple(verdicts), tuple(notes), frontier)
 
 
-def _agreement(result: RunOutput, settings: Settings, ctx, notes: list[str]) -> list[str]:
-    """The agreement estimate; a failure is a note, not a failed ``distill`` (the student
-    is trained and exported either way)."""
+def _agreement(
+    result: RunOutput, settings: Settings, ctx, notes: list[str]
+) -> tuple[list[str], dict | None]:
+    """The agreement estimate and the frontier; a failure is a note, not a failed
+    ``distill`` (the student is trained and exported either way)."""
     from usecases.agreement import record_agreement
 
+    seed = result.meta["config"]["seed"]
     try:
-        return record_agreement(result, settings, ctx.device.type, result.meta["config"]["seed"])
+        return record_agreement(result, settings, ctx.device.type, seed)
     except (ValueError, OSError, RuntimeError) as exc:
         logger.warning("agreement estimate failed", exc_info=True)
         notes.append(f"agreement estimate skipped: {exc}")
-        return []
+        return [], None
 
 
 def export_teacher(

@@ -36,7 +36,10 @@ def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path) -> None:
         config, str(DOCS), tmp_path / "student", backends=backends, progress=False
     )
     meta = json.loads((out.out / "distill_meta.json").read_text())
-    assert meta["layer_map"] == [0, 3, 5] and meta["kd_target"] == "in-batch similarities"
+    from distill.config import default_depth, spread_layers
+
+    assert meta["layer_map"] == list(spread_layers(6, default_depth(6)))
+    assert meta["kd_target"] == "in-batch similarities"
     model = SentenceTransformer(str(out.out), device="cpu")
     vectors = model.encode(["how do I cache a view?", "signals"], normalize_embeddings=True)
     assert vectors.shape == (2, 384)

@@ -42,7 +42,7 @@ def test_distill_registers_and_trains(tmp_path: Path, settings, capsys) -> None:
         (["--layer-map", "0,x"], "comma-separated"),
         (["--alpha-ce", "-1"], "alpha_ce"),
         (["--layer-map", "0,9"], "teacher has 4 layers"),
-        (["--teacher-backends", "onnx-int8"], "--teacher-backends: unknown ['onnx-int8']"),
+        (["--teacher-backends", "onnx-int9"], "--teacher-backends: unknown ['onnx-int9']"),
         (["--query-kinds", "title,haiku"], "query_kinds"),
     ],
 )
