@@ -47,6 +47,21 @@ def test_distill_records_the_estimate_in_both_exports(distilled) -> None:
     assert fp32["verdict"] in (distilled["out"] / "README.md").read_text()
 
 
+def test_distill_records_the_frontier_on_the_users_documents(distilled) -> None:
+    frontier = meta(distilled["out"])["frontier"]
+    rows = {row["encoder"]: row for row in frontier["rows"]}
+    student = str(distilled["out"])
+    assert {"teacher", student, str(distilled["int8"])} <= set(rows)
+    assert rows["teacher"]["speed_ratio"] == 1.0 and rows["teacher"]["agreement"] == 1.0
+    assert rows[student]["queries"] == "teacher" and 0 <= rows[student]["agreement"] <= 1
+    assert all(row["docs_per_s"] > 0 for row in frontier["rows"])
+    fastest_clearing = max(
+        (r for r in frontier["rows"] if r["agreement"] >= frontier["threshold"]),
+        key=lambda r: r["speed_ratio"],
+    )
+    assert frontier["recommended"] == fastest_clearing["encoder"]
+
+
 def test_agreement_on_demand_prints_and_writes(distilled, capsys) -> None:
     capsys.readouterr()
     argv = [
