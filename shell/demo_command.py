@@ -1,10 +1,5 @@
-"""``distilsearch demo``: Django docs -> a distilled student -> index with every encoder
-(teacher, student and the student's int8 export) -> the UI.
-
-The int8 student is indexed too, so every encoder the UI offers can be searched. Its
-cost: the int8 export encodes 87.6 texts/s on two threads (``docs/results/int8_probe.md``),
-so the demo's ~8,300 reST chunks take about 1.6 minutes more.
-"""
+"""``distilsearch demo``: Django docs -> the default student -> index with the teacher and
+the encoder the student's frontier recommends -> the UI (:mod:`usecases.demo`)."""
 
 from __future__ import annotations
 
@@ -18,10 +13,6 @@ from shell.index_command import index_and_print
 from shell.serve_command import add_server_address, add_write_option, serve_ui
 from usecases import demo
 
-#: Training minutes of the demo's student: 5 minutes kept 96.6% of the teacher's SciFact
-#: nDCG@10, 20 minutes 99.1% (docs/results/distill_curve_spread20.md).
-DEMO_DISTILL_MINUTES = 5.0
-
 
 def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
     """Add the ``demo`` subcommand."""
@@ -29,13 +20,22 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
     add_server_address(p, 8501)
     add_write_option(p)
     p.add_argument("--no-serve", action="store_true", help="index only")
+    defaults = DistillConfig()
     p.add_argument(
-        "--distill-minutes",
+        "--distill-steps",
+        type=int,
+        default=defaults.steps,
+        help="distil the default student on the demo corpus for this many optimiser steps "
+        "(default %(default)s, distill's own budget; an existing student in the models dir "
+        "is reused; 0: the teacher only), export its ONNX / OpenVINO variants and index with "
+        "the encoder its frontier recommends",
+    )
+    p.add_argument(
+        "--distill-max-minutes",
         type=float,
-        default=DEMO_DISTILL_MINUTES,
-        help="distil a student on the demo corpus within this many minutes of training and "
-        "index with the teacher, the student and its int8 export (default %(default)s; an "
-        "existing student in the models dir is reused; 0: teacher only)",
+        default=defaults.max_minutes,
+        help="wall-clock ceiling of that training; a student cut short by it is flagged as "
+        "under-trained in the CLI and the UI (default %(default)s)",
     )
     add_store_options(p)
     handlers["demo"] = run_demo
@@ -44,10 +44,10 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
 def run_demo(args: argparse.Namespace, settings: Settings) -> int:
     """Handler: each step is a use-case call; a step that fails stops the demo."""
     docs = demo.demo_docs(settings)
-    distil = args.distill_minutes > 0
+    distil = args.distill_steps > 0
     if distil:
-        config = DistillConfig(max_minutes=args.distill_minutes)
-        print_outcome(demo.demo_student(settings, docs, config))
+        steps, ceiling = args.distill_steps, args.distill_max_minutes
+        print_outcome(demo.demo_student(settings, docs, steps, ceiling))
     status = index_and_print(settings, demo.demo_request(settings, docs, distil))
     if status not in (EXIT_OK, EXIT_SOME_FILES_FAILED) or args.no_serve:
         return status

@@ -1,8 +1,10 @@
 """The demo use case: the Django docs, a student distilled on them, and what to index.
 
-Each step is one call the ``demo`` command makes in turn; the student is reused when one
-is already in the models folder, and every encoder that exists afterwards is indexed, so
-the UI offers none it cannot search.
+Each step is one call the ``demo`` command makes in turn. The student is the default one
+(its depth and step budget: the same work on any machine, under a wall-clock ceiling),
+exported with its ONNX / OpenVINO variants beside the teacher's; an existing student is
+reused. The demo indexes with the teacher (the reference every page compares with) and
+with the encoder the student's frontier recommends.
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ from pathlib import Path
 
 from core.settings import Settings
 from distill.config import DistillConfig
-from encoders import DEFAULT_TEACHER_MODEL, STUDENT, STUDENT_INT8, TEACHER
+from encoders import DEFAULT_TEACHER_MODEL, STUDENT, TEACHER
+from encoders.student_meta import StudentMeta
 from indexer.demo_corpus import fetch_django_docs
 from usecases.distilling import DistillOutcome, DistillRun, distill_student
 from usecases.indexing import IndexRequest
 
 #: The demo corpus's files (Sphinx pages named .txt).
 DEMO_FILES = ("*.txt",)
+#: The teacher's exports the demo writes: the fast query encoder for teacher-query mode,
+#: and its static int8 (calibrated on the demo's documents) for the frontier.
+TEACHER_EXPORTS = ("onnx", "openvino-int8")
 
 
 def demo_docs(settings: Settings) -> Path:
@@ -25,17 +31,35 @@ def demo_docs(settings: Settings) -> Path:
     return fetch_django_docs(settings.data_dir / "demo")
 
 
-def demo_student(settings: Settings, docs: Path, config: DistillConfig) -> DistillOutcome:
-    """A student distilled on ``docs`` (an existing one is reused)."""
-    run = DistillRun(reuse=True, teacher_backends=("onnx",))
-    config = DistillConfig(**{**config.to_dict(), "teacher": DEFAULT_TEACHER_MODEL})
+def demo_student(
+    settings: Settings, docs: Path, steps: int, max_minutes: float | None
+) -> DistillOutcome:
+    """The default student distilled on ``docs`` for ``steps`` (an existing one reused)."""
+    run = DistillRun(reuse=True, teacher_backends=TEACHER_EXPORTS, backends=BACKENDS)
+    config = DistillConfig(teacher=DEFAULT_TEACHER_MODEL, steps=steps, max_minutes=max_minutes)
     return distill_student(config, str(docs), settings.models_dir / STUDENT, settings, run)
 
 
+#: The student's variants the demo exports (every one the frontier may recommend).
+BACKENDS = ("onnx", "onnx-int8", "openvino", "openvino-int8")
+
+
+def recommended_encoder(settings: Settings) -> str | None:
+    """The encoder the demo student's frontier recommends (a registry name), if any."""
+    meta = StudentMeta.read_optional(settings.models_dir / STUDENT)
+    frontier = meta.frontier if meta else None
+    best = frontier.get("recommended") if frontier else None
+    return best if isinstance(best, str) and (settings.models_dir / best).is_dir() else None
+
+
 def demo_request(settings: Settings, docs: Path, with_student: bool) -> IndexRequest:
-    """Index ``docs`` with the teacher, and with the student and its int8 export when they
-    are on disk."""
+    """Index ``docs`` with the teacher and, after distilling, the recommended encoder (the
+    student when its record recommends none)."""
     encoders = [TEACHER]
     if with_student:
-        encoders += [n for n in (STUDENT, STUDENT_INT8) if (settings.models_dir / n).is_dir()]
+        best = recommended_encoder(settings)
+        if best is None and (settings.models_dir / STUDENT).is_dir():
+            best = STUDENT
+        if best and best not in encoders:
+            encoders.append(best)
     return IndexRequest((docs,), tuple(encoders), include=DEMO_FILES)

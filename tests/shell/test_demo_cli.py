@@ -8,7 +8,10 @@ import pytest
 
 import shell.demo_command as demo_command
 import usecases.demo as demo
+from distill.config import DistillConfig
+from distill.export import update_meta
 from shell.cli import EXIT_OK, main
+from tests.support.fakes import write_distill_meta
 from usecases.distilling import DistillOutcome
 from usecases.indexing import IndexRequest
 
@@ -22,9 +25,14 @@ def recorded(tmp_path: Path, monkeypatch) -> dict[str, list[str]]:
     monkeypatch.delenv("MILVUS_URI", raising=False)
     calls: dict[str, list[str]] = {}
 
-    def distil(_config, _data, out: Path, _settings, _run) -> DistillOutcome:
+    def distil(config, _data, out: Path, _settings, run) -> DistillOutcome:
+        calls["steps"] = [config.steps]
+        calls["exports"] = [*run.backends, *run.teacher_backends]
         out.mkdir(parents=True)
-        (out.parent / "student-int8").mkdir()
+        (out.parent / "student-openvino-int8").mkdir()
+        frontier = {"rows": [], "threshold": 0.8, "recommended": "student-openvino-int8"}
+        write_distill_meta(out, "abc")
+        update_meta(out, frontier=frontier)
         return DistillOutcome(out, None)
 
     def index(_settings, request: IndexRequest) -> int:
@@ -38,11 +46,13 @@ def recorded(tmp_path: Path, monkeypatch) -> dict[str, list[str]]:
     return calls
 
 
-def test_demo_indexes_teacher_student_and_int8(recorded) -> None:
+def test_demo_indexes_the_teacher_and_the_recommended_encoder(recorded) -> None:
     assert main(["demo", "--no-serve"]) == EXIT_OK
-    assert recorded["encoders"] == ["teacher", "student", "student-int8"]
+    assert recorded["encoders"] == ["teacher", "student-openvino-int8"]
+    assert recorded["steps"] == [DistillConfig().steps]  # a work budget, not minutes
+    assert {"openvino-int8", "onnx-int8"} <= set(recorded["exports"])
 
 
 def test_demo_without_distilling_indexes_the_teacher_only(recorded) -> None:
-    assert main(["demo", "--no-serve", "--distill-minutes", "0"]) == EXIT_OK
+    assert main(["demo", "--no-serve", "--distill-steps", "0"]) == EXIT_OK
     assert recorded["encoders"] == ["teacher"]
