@@ -24,9 +24,8 @@
 | ``HF_HUB_OFFLINE``             | unset                | only the local hub cache is used         |
 | ``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK`` | set by torchrun | data-parallel distillation       |
 
-The default search mode is ``dense``: on the dev-suite sweep every hybrid setting lost
-6.5 points or more of nDCG@10 on the two FAQ sets while gaining up to 8 on SciFact
-(``docs/results/hybrid.md``).
+The default search mode is ``dense``, chosen on the dev suite (hybrid search topic of
+``docs/results/README.md``).
 
 :func:`is_server_uri` is the one rule for "this Milvus URI names a server, not a Lite file".
 """

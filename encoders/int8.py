@@ -4,10 +4,9 @@ The folder holds fp16 weights in ``0_Int8Transformer/`` and, in ``modules.json``
 module type ``encoders.int8_module.Int8Transformer``. On load the encoder is cast to fp32 and
 ``torch.ao.quantization.quantize_dynamic`` turns its ``nn.Linear`` layers into int8
 (weights int8 with one scale per output channel, activations quantized per batch).
-Per-channel scales kept held-out cosine to the teacher at 0.938 against 0.891 for one
-scale per tensor, for about 4% of speed (docs/distillation.md). Feed-forward output
-projections can also stay in fp32 (``skip``), which measured far better fidelity for
-MPNet students.
+Per-channel scales were kept over one scale per tensor for their fidelity to the teacher
+(docs/distillation.md). Feed-forward output projections can also stay in fp32 (``skip``),
+closer to fp32 for MPNet students.
 
 sentence-transformers >= 6 imports module classes outside its own namespace only with
 ``trust_remote_code=True``; :func:`is_int8_export` tells a loader when this folder is ours

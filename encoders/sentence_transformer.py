@@ -42,7 +42,7 @@ class SentenceTransformerEncoder:
 
     def warm_up(self) -> None:
         """Encode a few short texts once, so the first real query does not pay for lazy
-        set-up: measured 2-3x a warm query's time for the first calls after loading."""
+        set-up (the first calls after loading are several times slower than warm ones)."""
         for text in WARM_UP_TEXTS:
             self._encode([text])
 

@@ -2,9 +2,8 @@
 
 Offline, ``unstructured`` wants to download the spaCy model ``en_core_web_sm`` the
 first time it classifies text. We answer that need with a blank English spaCy
-pipeline plus a rule-based sentencizer: no download, and on 61 Django docs files it
-partitioned 4.7x faster than ``en_core_web_sm`` with 5% more chunks
-(``benchmarks/spacy_choice.py``).
+pipeline plus a rule-based sentencizer: no download, and faster than
+``en_core_web_sm`` (the spaCy choice topic of ``docs/results/README.md``).
 
 Text files are decoded here (:func:`indexer.text_decode.decode_text`: UTF-8, a declared
 charset, else charset_normalizer with Western defaults winning ties; undecodable bytes
@@ -57,10 +56,8 @@ class ChunkingError(RuntimeError):
 class ChunkingConfig:
     """How documents are cut into chunks (sizes in characters).
 
-    Defaults measured on SciFact (1,500 abstracts, packaged teacher; nDCG@10 of the best
-    chunk per document, ``benchmarks/chunking_choice.py``): by_title 1000 with a 150
-    character overlap 78.60, without overlap 76.87, 500 characters 78.15 (1.5x the
-    chunks), 2000 characters 76.85, basic 1000 76.87. ``overlap=None`` means 15% of
+    Defaults chosen on SciFact (the chunking topic of ``docs/results/README.md``):
+    by_title, 1000 characters, with an overlap. ``overlap=None`` means 15% of
     ``max_characters`` (150 at 1000, the measured point; other sizes scale with it).
     """
 
@@ -70,9 +67,8 @@ class ChunkingConfig:
     combine_text_under_n_chars: int = 300
     overlap: int | None = None
     #: Read reStructuredText as reST (roles and directives reduced to their text, pandoc).
-    #: Off by default: on the Django FAQ set the teacher lost 0.50 nDCG@10 with it (63.78
-    #: against 64.28 on the raw text; docs/results/rst_cleaning.md), so the measured rule
-    #: (keep it only if retrieval does not get worse) leaves it as an option.
+    #: Off by default: it did not keep retrieval level on the Django FAQ set (the rST
+    #: cleaning topic of docs/results/README.md), so it stays an option.
     read_rst: bool = False
 
     def __post_init__(self) -> None:
@@ -210,8 +206,7 @@ def partition_rst_text(text: str, name: str = "") -> list[Any]:
     text (:func:`indexer.rst_text.prepare_rst`), then read as reST (pandoc -> HTML ->
     elements), so headings are titles, code blocks stay whole and no markup is left.
 
-    Pandoc runs without syntax highlighting (6x faster on a 10 KB Django page, 0.04 s
-    against 0.43 s). If pandoc is missing or fails, the prepared text is read as plain
+    Pandoc runs without syntax highlighting (much faster on Django's pages). If pandoc is missing or fails, the prepared text is read as plain
     text (logged).
     """
     import pypandoc

@@ -27,7 +27,7 @@ import numpy as np
 
 logger = logging.getLogger(__name__)
 
-ROW_OVERHEAD_BYTES = 120  # key, checksum, ids and SQLite page overhead per entry (measured ~)
+ROW_OVERHEAD_BYTES = 120  # key, checksum, ids and SQLite page overhead per entry (estimate)
 _LOOKUP_BATCH = 500  # digests per SELECT (SQLite's variable limit is 999 on old builds)
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS vectors ("

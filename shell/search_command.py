@@ -35,7 +35,7 @@ def register(sub: Subparsers, handlers: dict[str, Handler]) -> None:
         metavar="NAME",
         help="encode the query with this encoder instead of --encoder's: the teacher that "
         "--encoder's student was distilled from (its distill_meta.json names the teacher) "
-        "or that teacher's fp32 export (teacher-onnx: the same vectors, about 2.5x faster), "
+        "or that teacher's fp32 export (teacher-onnx: the same vectors, faster). "
         "e.g. --encoder student --query-encoder teacher-onnx",
     )
     add_mode_options(p)

@@ -10,11 +10,8 @@ the chunk adds nothing.
 Each side contributes its best :func:`candidate_depth` chunks, not just ``top_k``: a
 chunk ranked 15th by both sides usually belongs in a fused top 10, and RRF with
 ``rrf_k=60`` barely separates ranks 1 and 100 of one side, so a shallow cut would drop
-the chunks both sides agree on. Depth 100 is the usual choice for RRF and cheap here:
-at 100k rows on Milvus Lite 2.5.1 a dense search took 14.6 ms p50 for 10 results and
-14.8 ms for 100 (one exact scan either way), a keyword search 1.8 vs 3.3 ms, and
-``hybrid_search`` 28.9 ms at depth 10 vs 27.1 ms at depth 100 (shared machine;
-``benchmarks/query_latency.py``, ``docs/results/query_latency_modes.md``).
+the chunks both sides agree on. Depth 100 is the usual choice for RRF and cheap here
+(one exact scan either way; the query latency topic of ``docs/results/README.md``).
 """
 
 from __future__ import annotations

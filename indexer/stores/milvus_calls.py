@@ -25,7 +25,7 @@ logger = logging.getLogger("indexer.stores.milvus")
 
 CALL_TIMEOUT_S = 60.0
 RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
-#: pymilvus 2.5 retries an unreachable server 75 times per call on its own (~3.5 min)
+#: pymilvus 2.5 retries an unreachable server many times per call on its own (minutes)
 #: unless told otherwise; the store does the retrying itself, with RETRY_DELAYS_S.
 NO_CLIENT_RETRIES = 0
 QUERY_BATCH = 4096

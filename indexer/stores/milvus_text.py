@@ -6,16 +6,13 @@ search with RRF is one ``hybrid_search`` call: one ``AnnSearchRequest`` per side
 with the same filter expression and a limit of ``candidate_depth(top_k)``, fused by
 ``RRFRanker(rrf_k)``. Weighted fusion runs the two searches and fuses them here
 (:func:`indexer.stores.fusion.fuse`), because Milvus Lite 2.5.1's ``WeightedRanker``
-maps BM25 scores as if they were distances (``1 - 2 * atan(s) / pi``, measured: with
-weights ``(0, 1)`` it ranked a BM25 1.33 chunk above a 1.70 one, and ignored
-``norm_score=False``), which turns the keyword ranking upside down.
+maps BM25 scores as if they were distances (``1 - 2 * atan(s) / pi``: a higher BM25
+score could rank lower, and ``norm_score=False`` was ignored), which turns the keyword
+ranking upside down.
 
-Cost on Milvus Lite 2.5.1 at 100k rows (shared machine): ``hybrid_search`` with RRF
-took ~27 ms p50 against ~15 ms for a dense search and ~2-3 ms for a keyword search; two
-searches fused here took ~19-21 ms. ``hybrid_search`` fetches the output fields with a
-second query by id, which Lite answers slowly at that size (the dense ``search-ids+query``
-row of the latency table costs the same extra). On a server that fetch is a primary-key
-lookup; if Lite's latency matters more, RRF can take the weighted path's route.
+``hybrid_search`` fetches the output fields with a second query by id, which Lite
+answers slowly on large collections; on a server that fetch is a primary-key lookup.
+What each mode costs: the query latency topic of ``docs/results/README.md``.
 """
 
 from __future__ import annotations
