@@ -206,7 +206,8 @@ def partition_rst_text(text: str, name: str = "") -> list[Any]:
     text (:func:`indexer.rst_text.prepare_rst`), then read as reST (pandoc -> HTML ->
     elements), so headings are titles, code blocks stay whole and no markup is left.
 
-    Pandoc runs without syntax highlighting (much faster on Django's pages). If pandoc is missing or fails, the prepared text is read as plain
+    Pandoc runs without syntax highlighting (much faster on Django's pages). If pandoc is
+    missing or fails, the prepared text is read as plain
     text (logged).
     """
     import pypandoc
