@@ -123,3 +123,14 @@ def test_frozen_share_cannot_change_under_ddp(teacher_dir) -> None:
     student = build_student(teacher.model.encoder, config.layer_map)
     with pytest.raises(ValueError, match="torchrun"):
         train(config, teacher, student, [], ctx=ctx, progress=False)
+
+
+@pytest.mark.parametrize(("bf16", "expected"), [(True, torch.bfloat16), (False, torch.float16)])
+def test_a_gpu_trains_in_bf16_or_fp16_with_a_scaler_for_fp16(monkeypatch, bf16, expected) -> None:
+    """The GPU path's choices, checked without a GPU (the device object is all they read)."""
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: bf16)
+    gpu = torch.device("cuda", 0)
+    assert distributed.autocast_dtype(gpu, "auto") == expected
+    assert distributed.autocast_dtype(gpu, "fp32") is None
+    monkeypatch.setattr(torch.amp, "GradScaler", lambda device: f"scaler on {device}")
+    assert distributed.grad_scaler(gpu, "auto") == (None if bf16 else "scaler on cuda")
