@@ -1,12 +1,12 @@
 """OpenVINO static int8: which calibration texts keep the student's nDCG@10.
 
-    python benchmarks/int8_calibration.py                 # the suite's three- and four-layer runs
-    python benchmarks/int8_calibration.py --runs suite_noce20 --seeds 42
+    python benchmarks/int8_calibration.py                 # the frontier's 3- and 4-layer students
+    python benchmarks/int8_calibration.py --depths 4 --seeds 42
 
-For every trained student found under ``benchmarks/.cache/<run>/<set>`` (the folders
-``benchmarks/fidelity_suite.py`` writes), the fp32 student is exported to OpenVINO static
-int8 through the product's own path (``encoders.backend_export.export_variants``) twice
-per calibration seed:
+For every student the frontier benchmark trained (``benchmarks/.cache/frontier/<set>/
+student-d<depth>``, ``benchmarks/frontier.py train``), the fp32 student is exported to
+OpenVINO static int8 through the product's own path
+(``encoders.backend_export.export_variants``) twice per calibration seed:
 
 * ``windows@128`` -- the training windows (about 90 words) at the training length, what
   ``distill`` calibrated on until this round;
@@ -71,16 +71,16 @@ def score_student(set_name: str, student: Path, seeds: list[int]) -> dict:
     return row
 
 
-def students(runs: list[str]) -> list[tuple[str, Path]]:
-    """(set, folder) of every final student under the named fidelity_suite caches."""
+def students(depths: list[int]) -> list[tuple[str, Path]]:
+    """(set, folder) of every student of ``depths`` the frontier benchmark trained."""
     found = []
-    for run in runs:
+    for depth in depths:
         for set_name in SETS:
-            folder = CACHE / run / set_name
+            folder = CACHE / "frontier" / set_name / f"student-d{depth}"
             if (folder / "model.safetensors").is_file():
                 found.append((set_name, folder))
     if not found:
-        raise SystemExit(f"no trained students under {CACHE} for runs {runs}")
+        raise SystemExit(f"no frontier students of depths {depths}: run frontier.py train")
     return found
 
 
@@ -94,7 +94,7 @@ def table(rows: list[dict], seeds: list[int]) -> str:
         "|---|---|---|" + "---|" * len(arms),
     ]
     for row in rows:
-        run = Path(row["student"]).parent.name
+        run = Path(row["student"]).name
         deltas = " | ".join(f"{100 * (row[a] - row['fp32']):+.2f}" for a in arms)
         lines.append(f"| {run} | {row['set']} | {100 * row['fp32']:.2f} | {deltas} |")
     for arm in arms:
@@ -111,17 +111,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument(
-        "--runs",
-        default="suite_noce20,suite_four_noce,suite_four_noce_scifact",
-        help="fidelity_suite cache folders under benchmarks/.cache (suite_TAG)",
-    )
+    parser.add_argument("--depths", default="3,4", help="frontier student depths (default 3,4)")
     parser.add_argument("--seeds", default="42,2", help="calibration sample seeds")
     add_shared_flag(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     seeds = [int(s) for s in args.seeds.split(",")]
-    rows = [score_student(name, folder, seeds) for name, folder in students(args.runs.split(","))]
+    depths = [int(d) for d in args.depths.split(",")]
+    rows = [score_student(name, folder, seeds) for name, folder in students(depths)]
     payload = {"seeds": seeds, "calibration_samples": 300, "rows": rows}
     topic = "int8 calibration"
     write_result("int8_calibration", payload, table(rows, seeds), topic=topic, shared=args.shared)

@@ -32,7 +32,6 @@ from evaluation.agreement import (
     sample_queries,
 )
 from tests.support.fakes import KeywordEncoder, write_distill_meta
-from tests.support.paths import REPO
 
 VOCAB = ["cat", "dog", "fish", "bird"]
 PASSAGES = [
@@ -140,78 +139,3 @@ def test_estimate_round_trips_through_json_and_rounds_the_verdict() -> None:
     assert "on 2 of 4 results" in small.verdict("the int8 student")
     with pytest.raises(ValueError, match="not an agreement estimate"):
         AgreementEstimate.from_dict({"n_queries": 1, "n_passages": 1})
-
-
-# -- benchmarks/agreement_vs_retention.py: its core on a tiny BEIR set -----------------------
-
-BEIR_DOCS = {
-    "d1": "the cat sat on the warm mat all day",
-    "d2": "a dog ran across the wide green park today",
-    "d3": "fish swim in the cold clear blue water here",
-    "d4": "birds fly south over the tall dark hills now",
-    "d5": "the cat and the dog play in the park again",
-    "d6": "a fish and a cat look at the birds together",
-}
-BEIR_QUERIES = {"q1": "cat", "q2": "dog", "q3": "fish", "q4": "birds"}
-
-
-def write_beir(root: Path) -> Path:
-    (root / "qrels").mkdir(parents=True)
-    rows = [{"_id": k, "title": "", "text": v} for k, v in BEIR_DOCS.items()]
-    (root / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
-    queries = [{"_id": k, "text": v} for k, v in BEIR_QUERIES.items()]
-    (root / "queries.jsonl").write_text("".join(json.dumps(q) + "\n" for q in queries))
-    qrels = "".join(f"q{i}\td{i}\t1\n" for i in range(1, 5))
-    (root / "qrels" / "test.tsv").write_text("query-id\tcorpus-id\tscore\n" + qrels)
-    return root
-
-
-@pytest.fixture
-def bench(monkeypatch):
-    """``benchmarks/agreement_vs_retention.py``, imported as its scripts import each other
-    (by name, from the benchmarks folder)."""
-    import importlib
-
-    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
-    return importlib.import_module("agreement_vs_retention")
-
-
-def test_benchmark_core_on_tiny_data(tmp_path: Path, bench) -> None:
-    import argparse
-
-    from evaluation import load_beir
-    from indexer.stores.memory import InMemoryStore
-
-    teacher = KeywordEncoder(["cat", "dog", "fish", "birds"], "teacher")
-    same = paired_student(tmp_path / "same", teacher)
-    worse = paired_student(tmp_path / "worse", teacher, vocab=["cat", "dog", "mat", "park"])
-    dataset = load_beir(write_beir(tmp_path / "tiny"), name="tiny")
-    points = bench.measure_set(
-        "tiny",
-        dataset,
-        teacher,
-        {"same": same, "worse": worse},
-        InMemoryStore(),
-        {"max_queries": 6},
-    )
-    by_key = {(p.checkpoint, p.system): p for p in points}
-    assert set(by_key) == {(c, s) for c in ("same", "worse") for s in bench.KINDS}
-    perfect = by_key["same", STUDENT]
-    assert (perfect.overlap_at_10, perfect.retention) == (pytest.approx(1.0), pytest.approx(1.0))
-    assert perfect.teacher_ndcg == pytest.approx(1.0)  # each query's one document ranks first
-    assert by_key["worse", STUDENT].retention < 1.0
-    args = argparse.Namespace(max_passages=2000, max_queries=6, seed=0, max_seq_length=256)
-    payload = bench.build_payload(points, args, {"checkpoints": {}})
-    json_path, md_path = bench.write_results(payload, tmp_path / "out")
-    assert json.loads(json_path.read_text())["spearman"]["all"]["overlap_at_10"]["n"] == 4
-    assert "Spearman" in md_path.read_text() and "| tiny | worse |" in md_path.read_text()
-
-
-def test_spearman_over_points(bench) -> None:
-    spearman = bench.spearman
-
-    assert spearman([0.1, 0.5, 0.3, 0.9], [0.2, 0.6, 0.4, 0.7])["rho"] == pytest.approx(1.0)
-    assert spearman([0.3, 0.2, 0.1], [0.1, 0.2, 0.3])["rho"] == pytest.approx(-1.0)
-    assert spearman([0.1, 0.2], [0.1, 0.2]) == {"n": 2, "rho": None, "p": None}
-    assert spearman([0.1, 0.1, 0.1], [0.1, 0.2, 0.3])["rho"] is None  # constant predictor
-    assert spearman([0.1, None, 0.3, 0.4], [0.1, 0.2, None, 0.5])["n"] == 2

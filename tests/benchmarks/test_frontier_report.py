@@ -1,0 +1,88 @@
+"""The frontier report's decisions on rows whose answers are known: the Pareto set, the
+default depth, the targets, and the estimate threshold."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.paths import REPO
+
+
+@pytest.fixture
+def report(monkeypatch):
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import harness.frontier_report as module
+
+    return module
+
+
+def row(name, speed, retention, kind="student", queries="own", depth=None, estimate=None):
+    return {
+        "name": name,
+        "speed_ratio": speed,
+        "retention": retention,
+        "kind": kind,
+        "queries": queries,
+        "depth": depth,
+        "estimates": {} if estimate is None else {"span_overlap": estimate},
+    }
+
+
+def test_the_pareto_set_is_what_nothing_beats_on_both_axes(report) -> None:
+    rows = [
+        row("teacher", 1.0, 1.0, "teacher"),
+        row("slow and worse", 0.9, 0.95),
+        row("fast", 5.0, 0.9),
+        row("faster but worse", 6.0, 0.5),
+        row("dominated", 4.0, 0.85),
+    ]
+    report.mark_pareto(rows)
+    assert {r["name"] for r in rows if r["pareto"]} == {"teacher", "fast", "faster but worse"}
+
+
+def test_the_default_depth_is_the_smallest_meeting_both_targets_on_every_set(report) -> None:
+    sets = {
+        "a": [
+            row("d3", 5, 0.90, depth=3),
+            row("d3 tq", 5, 0.99, queries="teacher", depth=3),
+            row("d4", 4, 0.96, depth=4),
+            row("d4 tq", 4, 0.985, queries="teacher", depth=4),
+        ],
+        "b": [
+            row("d3", 5, 0.97, depth=3),
+            row("d3 tq", 5, 0.99, queries="teacher", depth=3),
+            row("d4", 4, 0.97, depth=4),
+            row("d4 tq", 4, 0.99, queries="teacher", depth=4),
+        ],
+    }
+    found = report.default_depth(sets)
+    assert found["chosen"] == 4 and found["met_targets"]
+    assert found["best"]["3"]["a"] == [0.90, 0.99]
+    failing = {"a": [row("d3", 5, 0.5, depth=3), row("d3 tq", 5, 0.6, queries="teacher", depth=3)]}
+    assert report.default_depth(failing) == {
+        "chosen": 4,
+        "met_targets": False,
+        "best": {"3": {"a": [0.5, 0.6]}},
+    }
+
+
+def test_targets_name_the_best_student_at_four_times_the_speed(report) -> None:
+    rows = [row("teacher", 1.0, 1.0, "teacher"), row("s", 4.5, 0.97, queries="teacher")]
+    report.mark_pareto(rows)
+    found = report.targets(rows)
+    assert found["student_teacher_queries_on_front"]
+    assert found["best_student_at_4x"]["name"] == "s" and not found["meets_98_at_4x"]
+    assert found["miss_points"] == pytest.approx(0.01)
+
+
+def test_the_threshold_keeps_every_point_above_it_at_95_percent(report) -> None:
+    points = [
+        row(str(i), 1, r, estimate=e)
+        for i, (e, r) in enumerate(
+            [(0.5, 0.6), (0.7, 0.96), (0.75, 0.90), (0.8, 0.97), (0.9, 0.99)]
+        )
+    ]
+    assert report.recommend_threshold(points, "span_overlap") == 0.8
+    ranking = report.estimate_ranking({"s": points})
+    assert ranking["shipped"] == "span_overlap" and ranking["points"] == 5
+    assert 0.5 < ranking["spearman_shipped"] <= 1.0
