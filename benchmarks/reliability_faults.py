@@ -32,10 +32,15 @@ EXIT_CODES = {
 
 def faults(tmp: Path) -> dict:
     """Run the suite; its cases and pytest's summary line."""
-    log = tmp / "faults.jsonl"
+    return run_suite(tmp / "faults.jsonl", SUITE)
+
+
+def run_suite(log: Path, suite: tuple[str, ...]) -> dict:
+    """Run the test files (or ids) of ``suite`` with the reliability log at ``log``; the
+    cases they recorded, pytest's summary line and whether every test passed."""
     env = dict(os.environ, DISTILSEARCH_RELIABILITY_LOG=str(log), PYTHONPATH=str(ROOT))
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *SUITE],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *suite],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -45,7 +50,7 @@ def faults(tmp: Path) -> dict:
     lines = log.read_text().splitlines() if log.is_file() else []
     summary = (done.stdout.strip().splitlines() or ["(no output)"])[-1]
     return {
-        "suite": list(SUITE),
+        "suite": list(suite),
         "pytest": summary,
         "passed": done.returncode == 0,
         "cases": [json.loads(line) for line in lines],

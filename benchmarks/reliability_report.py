@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import tempfile
 import time
@@ -26,21 +25,16 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from harness.report import add_shared_flag, publish_page, write_result  # noqa: E402
+
 from benchmarks.load_test import build_index, load_service, load_streamlit  # noqa: E402
-from benchmarks.reliability_faults import faults  # noqa: E402
+from benchmarks.reliability_faults import faults, run_suite  # noqa: E402
 from benchmarks.reliability_faults import render as render_faults  # noqa: E402
 from benchmarks.reliability_fight_back import fight_back, ui_writes  # noqa: E402
 from benchmarks.reliability_fight_back import render as render_fight_back  # noqa: E402
-from core.settings import load_settings  # noqa: E402
-from encoders import build_encoder  # noqa: E402
-from indexer.names import display_name  # noqa: E402
-from indexer.pipeline import index_files  # noqa: E402
 from indexer.stores.base import CollectionInfo  # noqa: E402
 from indexer.stores.milvus import MilvusStore  # noqa: E402
 from indexer.types import Chunk  # noqa: E402
-from indexer.walk import walk_files  # noqa: E402
-from tests.support import crash_kit, doc_factory  # noqa: E402
-from tests.support.fakes import save_tiny_sentence_transformer  # noqa: E402
 
 PAYLOADS = [
     '") or true or ("',
@@ -55,28 +49,23 @@ PAYLOADS = [
 BAD_FIELDS = ["text or 1==1", "id", "source) or (true", "__proto__"]
 
 
+HOSTILE_SUITE = ("tests/indexer/test_hostile_inputs.py::test_hostile_folder",)
+CRASH_SUITE = ("tests/indexer/test_crash_safety.py",)
+
+
 def hostile(tmp: Path) -> list[dict]:
-    root = tmp / "hostile"
-    expected = doc_factory.write_hostile_folder(root)
-    store = MilvusStore(str(tmp / "hostile.db"))
-    encoder = build_encoder("teacher", load_settings())
-    walk = walk_files([root])
-    report = index_files(
-        walk.files, [encoder], store, "h", doc_factory.HOSTILE_OPTIONS, skipped=walk.skipped
-    )
-    store.close()
-    expected = {display_name(name): status for name, status in expected.items()}
+    """Every entry of the suite's hostile folder: expected status, what the indexer did."""
+    cases = run_suite(tmp / "hostile.jsonl", HOSTILE_SUITE)["cases"]
     rows = []
-    for result in report.files:
-        name = result.path.rsplit("/", 1)[-1]  # report paths are escaped: no raw bytes
-        ok = result.status in expected.get(name, "").split("|")
+    for case in (c for c in cases if c["case"] == "hostile"):
+        ok = case["got"] in case["expected"].split("|")
         rows.append(
             {
-                "file": name,
-                "expected": expected.get(name, "?"),
-                "got": result.status,
+                "file": case["injected"],
+                "expected": case["expected"],
+                "got": case["got"],
                 "ok": ok,
-                "reason": result.reason,
+                "reason": case["reason"],
             }
         )
     return rows
@@ -108,24 +97,9 @@ def injection(tmp: Path) -> list[dict]:
 
 
 def crashes(tmp: Path, trials: int) -> list[dict]:
-    docs = crash_kit.write_corpus(tmp / "crash-docs")
-    model = save_tiny_sentence_transformer(tmp / "crash-model")
-    _, clean = crash_kit.clean_run(docs, model, tmp / "crash-clean")
-    rows = []
-    for trial in range(trials):
-        kill_at = random.Random(trial).randint(2, 38)  # of 40 files
-        killed, after = crash_kit.kill_then_rerun(docs, model, tmp / f"crash-{trial}", kill_at)
-        rows.append(
-            {
-                "trial": trial,
-                "kill_at_file": kill_at,
-                "killed_mid_run": killed,
-                "chunks": len(after.ids),
-                "rows": after.rows,
-                "equal_to_clean": after.ids == clean.ids and after.rows == clean.rows,
-            }
-        )
-    return rows
+    """The suite's SIGKILL trials (``trials`` is the suite's own count; kept for the CLI)."""
+    cases = run_suite(tmp / "crash.jsonl", CRASH_SUITE)["cases"]
+    return [{k: v for k, v in c.items() if k != "case"} for c in cases if c["case"] == "crash"]
 
 
 SECTIONS = ("hostile", "injection", "crash", "fight_back", "ui_writes", "load", "faults")
@@ -164,6 +138,7 @@ def main() -> int:
         default=",".join(SECTIONS),
         help=f"comma-separated sections to run (default all: {','.join(SECTIONS)})",
     )
+    add_shared_flag(parser)
     args = parser.parse_args()
     chosen = [s.strip() for s in args.sections.split(",") if s.strip()]
     unknown = set(chosen) - set(SECTIONS)
@@ -180,10 +155,9 @@ def main() -> int:
             result[name] = run_section(name, Path(tmp_name) / name, args)
             stamps[name] = time.strftime("%Y-%m-%d %H:%M:%S")
     result["created"] = time.strftime("%Y-%m-%d %H:%M:%S")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2))
-    (ROOT / "docs" / "reliability.md").write_text(render(result, args))
-    print(render(result, args))
+    page = render(result, args)
+    write_result("reliability", result, page, topic="reliability", shared=args.shared)
+    publish_page("reliability", page)
     return 1 if problems(result) else 0
 
 

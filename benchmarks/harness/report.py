@@ -80,6 +80,14 @@ def write_result(
     return write_files(folder / f"{name}.json", body, table)
 
 
+def publish_page(name: str, text: str) -> Path:
+    """A generated page of the docs, ``docs/NAME.md`` (its figures come from a result
+    written by :func:`write_result`)."""
+    path = REPO / "docs" / f"{name}.md"
+    path.write_text(text.rstrip("\n") + "\n")
+    return path
+
+
 def write_files(json_path: Path, body: dict[str, Any], table: str) -> tuple[Path, Path]:
     """``body`` as JSON at ``json_path`` and ``table`` as the ``.md`` beside it, exactly as
     given (no stamp: :func:`write_result` adds it); print the table. Returns both paths."""

@@ -8,6 +8,7 @@ import pytest
 
 from tests.support.crash_kit import clean_run, kill_then_rerun, write_corpus
 from tests.support.fakes import save_tiny_sentence_transformer
+from tests.support.fault_kit import record
 
 pytestmark = pytest.mark.slow
 TRIALS = 3
@@ -28,6 +29,16 @@ def test_sigkill_then_rerun_equals_a_clean_run(setup, tmp_path, trial):
     assert clean.rows == len(clean.ids) > 40
     kill_at = random.Random(trial).randint(2, 38)  # of 40 files
     was_running, after = kill_then_rerun(docs, model, tmp_path, kill_at)
+    record(
+        "crash",
+        f"SIGKILL at file {kill_at} of 40",
+        trial=trial,
+        kill_at_file=kill_at,
+        killed_mid_run=was_running,
+        chunks=len(after.ids),
+        rows=after.rows,
+        equal_to_clean=after.ids == clean.ids and after.rows == clean.rows,
+    )  # docs/reliability.md is made from these
     assert was_running, "the run ended before the kill; lower the delay"
     assert after.ids == clean.ids
     assert after.rows == len(after.ids)  # no duplicates

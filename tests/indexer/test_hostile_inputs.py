@@ -10,6 +10,7 @@ from indexer.stores.memory import InMemoryStore
 from indexer.walk import walk_files
 from tests.support import doc_factory
 from tests.support.fakes import KeywordEncoder
+from tests.support.fault_kit import record
 
 
 def test_hostile_folder(tmp_path):
@@ -41,6 +42,9 @@ def test_hostile_folder(tmp_path):
     shown = " ".join(f.path + f.reason for f in report.files)
     assert not any(ch in shown for ch in "\u202e\u200b\ufeff")  # escaped, never raw
     assert not report.ok
+    for name, status in expected.items():  # docs/reliability.md is made from these
+        found = by_name[name]
+        record("hostile", name, expected=status, got=found.status, reason=found.reason)
 
 
 @pytest.mark.parametrize("name", ["../escape.txt", "a/../../b.txt"])
