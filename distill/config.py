@@ -21,7 +21,7 @@ QUERY_KINDS = ("title", "sentence", "span", "question")
 #: optimiser steps (chosen on the dev suite's speed-quality frontier, docs/distillation.md).
 #: Teachers of another depth get half their layers (DistilBERT's rule) unless told.
 MEASURED_DEPTHS = {6: 4}
-DEFAULT_STEPS = 1200
+DEFAULT_STEPS = 800
 #: Arithmetic of the student's forward and backward passes (:func:`distill.distributed.autocast`).
 PRECISIONS = ("auto", "bf16", "fp32")
 
