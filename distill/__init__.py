@@ -1,1 +1,1 @@
-"""Distillation of BERT-family sentence encoders, and the offline model resolver they share."""
+"""Distillation of BERT-family sentence encoders into smaller, faster students."""

@@ -1,1 +1,1 @@
-"""The Streamlit search UI and the SearchService it depends on."""
+"""The Streamlit UI: pages and their rendering. What the pages show comes from :mod:`usecases`."""
