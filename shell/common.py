@@ -32,8 +32,9 @@ def add_store_options(parser: argparse.ArgumentParser) -> None:
     """``--encoder``, ``--collection`` and ``--milvus-uri``, overriding the environment."""
     parser.add_argument(
         "--encoder",
-        help="teacher | student | student-int8 | model id or path "
-        "(default: $DISTILSEARCH_ENCODER or teacher)",
+        help="teacher | student | student-openvino-int8 | teacher-openvino-int8 | ... | "
+        "model id or path (default: $DISTILSEARCH_ENCODER; else the encoder distill "
+        "recommended on your documents, once it exists; else teacher)",
     )
     parser.add_argument("--collection", help="base collection name (default: docs)")
     parser.add_argument(

@@ -194,7 +194,8 @@ def options_from_args(
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
     """Handler for ``distilsearch index``."""
     roots = [Path(p) for p in args.paths]
-    names = [n.strip() for n in (args.encoders or settings.encoder).split(",") if n.strip()]
+    chosen = args.encoders or (settings.encoder if args.encoder else default_encoder(settings))
+    names = [n.strip() for n in chosen.split(",") if n.strip()]
     request = IndexRequest(
         paths=tuple(roots),
         encoders=tuple(names),
@@ -207,6 +208,22 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
         report_path=Path(args.report) if args.report else None,
     )
     return index_and_print(settings, request)
+
+
+def default_encoder(settings: Settings) -> str:
+    """``DISTILSEARCH_ENCODER`` when set; else the encoder ``distill`` recommended on the
+    user's documents (said on stderr); else the teacher."""
+    from usecases.frontier import recommended_encoder
+
+    best = None if settings.encoder != "teacher" else recommended_encoder(settings)
+    if best is None:
+        return settings.encoder
+    print(
+        f"distilsearch index: indexing with {best}, the encoder distill recommended on your "
+        "documents (--encoder teacher to choose another)",
+        file=sys.stderr,
+    )
+    return best
 
 
 def index_and_print(settings: Settings, request: IndexRequest) -> int:

@@ -120,6 +120,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     fusion = fusion_from_args(args, mode)  # before the store opens: flags fail fast
     service = SearchService.from_settings(settings)
     try:
+        encoder = settings.encoder if args.encoder else service.default_encoder()
         try:
             roots = service.library.source_roots() or ()
         except RuntimeError:  # the source list failed (logged): show sources whole
@@ -127,14 +128,14 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         source = None
         if args.source:
             try:
-                known = service.library.sources(settings.encoder) or {}
+                known = service.library.sources(encoder) or {}
             except RuntimeError:  # not indexed (the search says so) or the list failed
                 known = {}
             source = stored_source(args.source, roots, known)
         filters = {k: v for k, v in (("source", source), ("file_type", args.file_type)) if v}
         result = service.search(
             args.query,
-            encoder=settings.encoder,
+            encoder=encoder,
             top_k=args.top_k,
             filters=filters or None,
             query_encoder=args.query_encoder,

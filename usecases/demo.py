@@ -14,9 +14,9 @@ from pathlib import Path
 from core.settings import Settings
 from distill.config import DistillConfig
 from encoders import DEFAULT_TEACHER_MODEL, STUDENT, TEACHER
-from encoders.student_meta import StudentMeta
 from indexer.demo_corpus import fetch_django_docs
 from usecases.distilling import DistillOutcome, DistillRun, distill_student
+from usecases.frontier import recommended_encoder
 from usecases.indexing import IndexRequest
 
 #: The demo corpus's files (Sphinx pages named .txt).
@@ -42,14 +42,6 @@ def demo_student(
 
 #: The student's variants the demo exports (every one the frontier may recommend).
 BACKENDS = ("onnx", "onnx-int8", "openvino", "openvino-int8")
-
-
-def recommended_encoder(settings: Settings) -> str | None:
-    """The encoder the demo student's frontier recommends (a registry name), if any."""
-    meta = StudentMeta.read_optional(settings.models_dir / STUDENT)
-    frontier = meta.frontier if meta else None
-    best = frontier.get("recommended") if frontier else None
-    return best if isinstance(best, str) and (settings.models_dir / best).is_dir() else None
 
 
 def demo_request(settings: Settings, docs: Path, with_student: bool) -> IndexRequest:

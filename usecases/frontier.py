@@ -128,3 +128,16 @@ def registry_names(student_dir: Path, models_dir: Path) -> Callable[[str], str]:
         return path.name if default and path.parent == models_dir else folder
 
     return name
+
+
+def recommended_encoder(settings: Settings) -> str | None:
+    """The registry name the default student's frontier recommends, when its model folder
+    is on disk (``distill`` writes the table; None before any student)."""
+    from encoders import STUDENT
+    from encoders.student_meta import StudentMeta
+
+    meta = StudentMeta.read_optional(settings.models_dir / STUDENT)
+    best = (meta.frontier or {}).get("recommended") if meta else None
+    if not isinstance(best, str) or "/" in best:
+        return None
+    return best if best == TEACHER or (settings.models_dir / best).is_dir() else None

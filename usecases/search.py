@@ -117,6 +117,10 @@ class SearchService:
         (default: ``encoder``; another must be its teacher), built on first use."""
         return self.index.retriever(encoder, query_encoder)
 
+    def default_encoder(self) -> str:
+        """The encoder used when none is chosen (:meth:`IndexContext.default_encoder`)."""
+        return self.index.default_encoder()
+
     def default_query_encoder(self, encoder: str) -> str | None:
         """A student's default query encoder: its teacher, fastest form first; None when
         ``encoder`` searches with its own queries (:class:`IndexContext`)."""

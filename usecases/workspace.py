@@ -190,3 +190,14 @@ class IndexContext:
         (:data:`FASTEST_TEACHER_QUERIES`); None (its own queries) otherwise."""
         paired = set(self.query_encoders(encoder)[1:])
         return next((name for name in FASTEST_TEACHER_QUERIES if name in paired), None)
+
+    def default_encoder(self) -> str:
+        """The encoder a page or ``distilsearch search`` uses when none is chosen: one set
+        by ``DISTILSEARCH_ENCODER``; else the encoder the student's frontier recommends
+        (``distill``'s table on the user's documents) when it is indexed; else the teacher."""
+        from usecases.frontier import recommended_encoder
+
+        if self.settings.encoder != TEACHER:
+            return self.settings.encoder
+        best = recommended_encoder(self.settings)
+        return best if best in self.indexed_encoders() else TEACHER

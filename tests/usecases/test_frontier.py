@@ -58,3 +58,26 @@ def test_rows_cover_every_encoder_on_disk(tmp_path: Path) -> None:
     assert names(str(tmp_path / "student-openvino-int8")) == "student-openvino-int8"
     elsewhere = registry_names(tmp_path / "mine", tmp_path)
     assert elsewhere(str(tmp_path / "mine-onnx-int8")) == str(tmp_path / "mine-onnx-int8")
+
+
+def test_the_recommended_encoder_becomes_the_default_for_index_and_search(
+    tmp_path: Path, capsys
+) -> None:
+    from distill.export import update_meta
+    from shell.index_command import default_encoder
+    from tests.support.fakes import write_distill_meta
+    from usecases.frontier import recommended_encoder
+
+    settings = load_settings({"DISTILSEARCH_MODELS_DIR": str(tmp_path)})
+    assert recommended_encoder(settings) is None and default_encoder(settings) == "teacher"
+    student = write_distill_meta(tmp_path / "student", "abc")
+    update_meta(student, frontier={"rows": [], "recommended": "student-openvino-int8"})
+    assert recommended_encoder(settings) is None  # its folder is not there
+    (tmp_path / "student-openvino-int8").mkdir()
+    assert recommended_encoder(settings) == "student-openvino-int8"
+    assert default_encoder(settings) == "student-openvino-int8"
+    assert "distill recommended on your documents" in capsys.readouterr().err
+    chosen = load_settings(
+        {"DISTILSEARCH_MODELS_DIR": str(tmp_path), "DISTILSEARCH_ENCODER": "student"}
+    )
+    assert default_encoder(chosen) == "student"  # an explicit choice wins
