@@ -9,7 +9,7 @@ export DO_NOT_TRACK := 1
 export UNSTRUCTURED_DISABLE_NOTICE := 1
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test lint format bench reliability results system-deps clean
+.PHONY: demo test lint format bench bench-deps frontier reliability results system-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,20 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+## bench-deps: benchmark-only extras (model2vec for the frontier; its own pins would
+## downgrade transformers, so it is installed without them: it needs nothing more here)
+bench-deps: $(STAMP)
+	$(BIN)/pip install --quiet --no-deps "model2vec==0.10.0" "skeletoken>=0.6,<0.7"
+
+## frontier: every encoder on one speed-quality frontier (hours on 2 cores; each step resumes)
+frontier: bench-deps
+	cd benchmarks && ../$(BIN)/python frontier.py train
+	cd benchmarks && ../$(BIN)/python frontier.py teacher
+	cd benchmarks && ../$(BIN)/python frontier.py model2vec
+	cd benchmarks && ../$(BIN)/python frontier.py score
+	cd benchmarks && ../$(BIN)/python frontier.py speed
+	cd benchmarks && ../$(BIN)/python frontier.py report
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/spacy_choice.py
