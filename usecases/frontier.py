@@ -13,6 +13,7 @@ docs/results/README.md). The table goes into the student's ``distill_meta.json``
 from __future__ import annotations
 
 import logging
+import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -68,7 +69,7 @@ def time_documents(encoders: dict[str, Encoder], texts: list[str]) -> dict[str, 
             started = time.perf_counter()
             encoder.encode_documents(texts)
             rates[name].append(len(texts) / (time.perf_counter() - started))
-    return {name: sorted(r)[len(r) // 2] for name, r in rates.items()}
+    return {name: statistics.median(r) for name, r in rates.items()}
 
 
 def measure_frontier(
@@ -88,20 +89,35 @@ def measure_frontier(
     built = {doc: build_encoder(doc, settings, config) for doc, _ in pairs if doc != TEACHER}
     built[TEACHER] = build_encoder(str(probe.teacher.model_dir), settings, config)
     rates = time_documents(built, timed[:TIMED_PASSAGES])
+    teacher_dir = str(probe.teacher.model_dir)
+    agreements: dict[tuple[str, bool], float] = {}
     rows = []
     for documents, queries in pairs:
         paired = queries == TEACHER and documents != TEACHER
-        encoder = probe.teacher if documents == TEACHER else built[documents]
-        rows.append(
-            FrontierRow(
-                short_name(documents),
-                short_name(queries),
-                rates[documents],
-                rates[documents] / rates[TEACHER],
-                probe.overlap(encoder, teacher_queries=paired),
-            )
+        weights = computes_vectors_of(documents) or documents
+        key = (weights, paired)
+        if key not in agreements:  # an fp32 export agrees as its source does
+            same_as_teacher = documents == TEACHER or weights == teacher_dir
+            encoder = probe.teacher if same_as_teacher else built[documents]
+            agreements[key] = probe.overlap(encoder, teacher_queries=paired)
+        speed = rates[documents] / rates[TEACHER]
+        row = FrontierRow(
+            short_name(documents), short_name(queries), rates[documents], speed, agreements[key]
         )
+        rows.append(row)
     return frontier_block(rows)
+
+
+def computes_vectors_of(name: str) -> str | None:
+    """The source folder whose vectors an fp32 variant folder computes (up to float
+    rounding); None for any other encoder."""
+    from encoders.variants import FP32_SUFFIXES, read_variant
+
+    folder = Path(name)
+    marker = read_variant(folder) if folder.is_dir() else None
+    if not marker or marker.get("variant") not in FP32_SUFFIXES:
+        return None
+    return marker.get("source")
 
 
 def frontier_block(rows: Sequence[FrontierRow]) -> dict[str, Any]:
