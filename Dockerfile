@@ -12,6 +12,7 @@ COPY encoders ./encoders
 COPY indexer ./indexer
 COPY distill ./distill
 COPY evaluation ./evaluation
+COPY usecases ./usecases
 COPY search_app ./search_app
 COPY shell ./shell
 RUN pip install --no-cache-dir torch==2.13.0 \
