@@ -87,10 +87,13 @@ _IRREGULAR = _wordset(
 
 @dataclass(frozen=True)
 class AnswerPoint:
-    """One claim of an answer: a whole sentence and the passage number(s) it cites."""
+    """One piece of an answer and the passage number(s) it cites: a whole sentence
+    (``kind`` ``text``), a list item (``item``, a step of a procedure) or a code block
+    quoted whole (``code``)."""
 
     sentence: str
     numbers: tuple[int, ...]
+    kind: str = "text"
 
 
 def _verb_forms() -> frozenset[str]:
@@ -167,21 +170,21 @@ def _balanced(text: str) -> bool:
     return not any(depth.values())
 
 
-def grouped(points: Iterable[AnswerPoint]) -> list[tuple[int, list[AnswerPoint]]]:
-    """Points grouped by their first cited passage, groups in first-appearance order."""
-    groups: dict[int, list[AnswerPoint]] = {}
-    for point in points:
-        groups.setdefault(point.numbers[0] if point.numbers else 0, []).append(point)
-    return list(groups.items())
-
-
 def points_text(points: Iterable[AnswerPoint]) -> str:
-    """Plain-text answer: each sentence followed by its ``[n]``, grouped by source."""
-    parts = []
-    for _, group in grouped(points):
-        for point in group:
-            parts.append(f"{point.sentence} " + "".join(f"[{n}]" for n in point.numbers))
-    return " ".join(part.rstrip() for part in parts)
+    """Plain-text answer in the points' order: sentences run on, each followed by its
+    ``[n]``; a list item on a line of its own after ``- ``; a code block on lines of its
+    own, indented, its ``[n]`` after it."""
+    out = ""
+    for point in points:
+        cites = "".join(f"[{n}]" for n in point.numbers)
+        if point.kind == "code":
+            code = "\n".join("    " + line for line in point.sentence.splitlines())
+            out = f"{out.rstrip()}\n\n{code}\n{cites}\n\n"
+        elif point.kind == "item":
+            out = f"{out.rstrip()}\n- {point.sentence} {cites}\n"
+        else:
+            out += ("" if not out or out.endswith("\n") else " ") + f"{point.sentence} {cites}"
+    return out.strip()
 
 
 _LEADING_CITES = re.compile(r"^((?:\s*\[\d{1,3}\])+)\s*")

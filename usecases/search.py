@@ -26,6 +26,7 @@ from usecases.rag import Answer, Generator, OpenAICompatibleGenerator, compose_a
 from usecases.reports import ReportCatalog
 from usecases.results import CollectionStats, SearchResult
 from usecases.search_modes import ModeSupport, fusion_for
+from usecases.sentence_scores import EncoderScorer, SentenceScorer, static_scorer_for
 from usecases.workspace import (
     EncoderFactory,
     EncoderUnavailableError,
@@ -201,13 +202,17 @@ class SearchService:
         )
         return self.highlight(plain) if highlight else plain
 
-    def highlight(self, result: SearchResult) -> SearchResult:
+    def highlight(self, result: SearchResult, exact: bool = False) -> SearchResult:
         """``result`` with each hit's best-matching sentences marked
-        (:func:`usecases.highlight.highlight_result`)."""
-        encoder = None
+        (:func:`usecases.highlight.highlight_result`): scored by static word vectors of
+        the query's (else the documents') encoder, or with ``exact`` (or when neither
+        has a word-embedding table) by the query's encoder itself."""
+        scorer: SentenceScorer | None = None
         if result.mode != "keyword" and result.hits:
-            encoder = self.retriever(result.encoder, result.query_encoder).query_encoder
-        return highlight_result(result, encoder)
+            retriever = self.retriever(result.encoder, result.query_encoder)
+            fast = None if exact else static_scorer_for(retriever.query_encoder, retriever.encoder)
+            scorer = fast or EncoderScorer(retriever.query_encoder)
+        return highlight_result(result, scorer)
 
     def compare(
         self,

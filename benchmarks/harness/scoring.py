@@ -93,3 +93,12 @@ def system_ndcg(
     doc_vectors = corpus_vectors(documents, data, cache)
     query_vectors = (queries or documents).encode_queries(query_texts(data))
     return ndcg_at_10(data, doc_vectors, query_vectors)
+
+
+def top_documents(
+    data: BeirDataset, doc_vectors: np.ndarray, query_vectors: np.ndarray, k: int = 10
+) -> dict[str, list[str]]:
+    """Each judged query's ``k`` best documents by exact inner product, best first (rows
+    follow ``data.doc_ids`` and ``data.query_ids``): the hits a results page shows."""
+    run = exact_run(data.doc_ids, doc_vectors, data.query_ids, query_vectors, top_k=k)
+    return {qid: sorted(docs, key=lambda d: -docs[d]) for qid, docs in run.items()}

@@ -1,4 +1,5 @@
-"""Evaluate: open a ``distilsearch eval`` report (or run a small one); drill down per query."""
+"""Evaluate: open a ``distilsearch eval`` report (or, when writes are on, run a small one);
+drill down per query. A read-only page shows no run tab and does not mention one."""
 
 from __future__ import annotations
 
@@ -146,8 +147,9 @@ def run_section(write: str) -> None:
                 render_report(loaded, "run")
 
 
-open_tab, run_tab = st.tabs(["Open a report", "Run a small evaluation"])
-with open_tab:
+WRITES = service.index.writes.enabled
+tabs = st.tabs(["Open a report", "Run a small evaluation"] if WRITES else ["Open a report"])
+with tabs[0]:
     found = attempt(service.reports.find) or []
     typed = st.text_input("Report folder", placeholder="reports/scifact")
     options = [str(p) for p in found]
@@ -156,8 +158,8 @@ with open_tab:
     if not folder:
         st.info(
             "No reports found under `reports/` or the data folder. Write one with "
-            "`distilsearch eval --dataset PATH --encoders teacher,student --out reports/NAME`, "
-            "or run a small one in the next tab."
+            "`distilsearch eval --dataset PATH --encoders teacher,student --out reports/NAME`"
+            + (", or run a small one in the next tab." if WRITES else ".")
         )
     else:
         report = attempt(lambda: service.reports.load(Path(folder)))
@@ -165,7 +167,8 @@ with open_tab:
             render_report(report, "open")
 
 
-with run_tab:
-    unlocked = write_key(service, "evaluation runs")
-    if unlocked is not None:
-        run_section(unlocked)
+if WRITES:
+    with tabs[1]:
+        unlocked = write_key(service, "evaluation runs")
+        if unlocked is not None:
+            run_section(unlocked)

@@ -82,23 +82,35 @@ def captions(app: AppTest) -> str:
     return "\n".join(c.value for c in app.caption).replace("\\", "")
 
 
-def test_search_page_shows_the_students_agreement(app_service) -> None:
+def test_search_page_shows_the_students_agreement_whichever_system_is_picked(
+    app_service,
+) -> None:
     app = run_page()
-    assert app.selectbox[0].value == "student"
+    # DISTILSEARCH_ENCODER=student: its index with its teacher's queries, the default
+    assert app.selectbox[0].value == "student docs + teacher queries"
     app.text_input[0].input("cat")
     app.button[0].click()
     app.run()
     assert not app.exception, app.exception
-    assert VERDICT in captions(app)
+    shown = captions(app)
+    assert f"student: {VERDICT}" in shown
+    assert (
+        "Searched with student docs + teacher queries: the default for a distilled student" in shown
+    )
     app.selectbox[0].set_value("teacher")
     app.button[0].click()
     app.run()
-    assert VERDICT not in captions(app)
+    shown = captions(app)
+    assert f"student: {VERDICT}" in shown  # the student is indexed: its note stays
+    assert "Searched with teacher: chosen (the default is student)." in shown
 
 
 def test_compare_page_shows_the_students_agreement(app_service) -> None:
     app = run_page("compare")
-    assert (app.selectbox[0].value, app.selectbox[1].value) == ("student", "teacher")
+    assert (app.selectbox[0].value, app.selectbox[1].value) == (
+        "student docs + teacher queries",
+        "teacher",
+    )
     app.text_input[0].input("cat dog")
     app.button[0].click()
     app.run()

@@ -110,8 +110,10 @@ def test_compare_side_by_side_with_verdict(app_env, built):
     assert [m.label for m in app.metric][:2] == ["overlap@10", "mean |rank shift|"]
     assert "teacher latency" in [m.label for m in app.metric]
     table = app.dataframe[0].value
-    assert {"shift", "embedding cos", "cos(q, chunk) teacher"} <= set(table.columns)
-    assert table["cos(q, chunk) student"].notna().all()  # looked up where not retrieved
+    assert {"A rank", "B rank", "shift", "cos A", "cos B", "emb cos"} <= set(table.columns)
+    assert (table["cos B"] != "—").all()  # looked up where not retrieved
+    assert table.notna().all().all() and not table.isin(["None", "nan"]).any().any()
+    assert "**A** = teacher (reference), **B** = student (candidate)" in texts(app.caption)
 
 
 def test_compare_with_one_encoder_explains_how_to_index_the_other(app_env, built):
@@ -204,10 +206,11 @@ def test_evaluate_runs_a_small_evaluation_and_shows_it(app_env, tmp_path, monkey
     assert "loses to" in texts(app.markdown)
 
 
-def test_evaluate_without_reports_says_how_to_make_one(app_env):
+def test_evaluate_without_reports_says_how_to_make_one_and_offers_no_run(app_env):
     app = run_page("evaluate")
     assert "distilsearch eval" in texts(app.info)
-    assert "Read-only: no evaluation runs here" in texts(app.info)
+    assert "next tab" not in texts(app.info)  # read-only: no run tab to point at
+    assert [tab.label for tab in app.tabs] == ["Open a report"]
 
 
 def test_a_read_only_index_page_offers_no_write(app_env, built):
@@ -216,7 +219,10 @@ def test_a_read_only_index_page_offers_no_write(app_env, built):
     app = run_page("index")
     assert app.metric[1].value == "4"  # the index is shown
     assert "Read-only: no uploads or deletes here" in texts(app.info)
+    assert "by upload" not in texts(app.caption)  # nothing offered that it would refuse
     assert not app.file_uploader and not app.button and not app.checkbox
+    disk = list(app.dataframe[0].value["disk"])
+    assert disk and all(cell.endswith(("KB", "MB", "B")) for cell in disk)  # measured
     assert not any(t.label == "Write key" for t in app.text_input)
 
 

@@ -30,18 +30,20 @@ PASSAGES = [
 ]
 
 
-def test_extractive_picks_dedupes_and_orders_with_citations():
+def test_extractive_quotes_the_lead_passage_in_reading_order_and_drops_repeats():
     generator = ExtractiveGenerator(KeywordEncoder(["cat", "dog", "fish", "bird"]))
     assert isinstance(generator, Generator)
     answer = generator.generate("cat dog", PASSAGES)
-    # scores: "A dog and a cat…" 1.0, "The cat sat…" 0.71 (twice: the copy is dropped)
-    assert answer.text == "The cat sat on the mat. [1] A dog and a cat play together. [2]"
+    # scores: "A dog and a cat…" 1.0, "The cat sat…" 0.71 (in [1] and [2]). [1]'s best is
+    # under 0.8 x the best, so [2] leads: its two sentences in reading order; [1]'s only
+    # candidate repeats one already quoted, so nothing else is cited
+    assert answer.text == "A dog and a cat play together. [2] The cat sat on the mat. [2]"
     assert [(p.sentence, p.numbers) for p in answer.points] == [
-        ("The cat sat on the mat.", (1,)),
         ("A dog and a cat play together.", (2,)),
+        ("The cat sat on the mat.", (2,)),
     ]
-    assert [c.number for c in answer.citations] == [1, 2]
-    assert answer.cited == {1, 2} and len(answer.retrieved) == 3 and not answer.notes
+    assert [c.number for c in answer.citations] == [2]
+    assert answer.cited == {2} and len(answer.retrieved) == 3 and not answer.notes
 
 
 def test_extractive_says_when_nothing_matches():
