@@ -73,7 +73,8 @@ class IndexProgress:
         self.files, self.total_bytes = files, total_bytes
         self.files_done, self.bytes_done, self.chunks = 0, 0, 0
         self.written = SmoothedRate(window_s, clock)
-        self.encoded = SmoothedRate(window_s, clock)
+        self.encoded: SmoothedRate | None = None  # from the first batch on
+        self._window, self._clock = window_s, clock
         self._batch: tuple[str, int, int] = ("", 0, 0)
 
     def file_done(self, chunks_written: int, file_bytes: int = 0) -> None:
@@ -86,6 +87,8 @@ class IndexProgress:
     def encoding(self, label: str, done: int, total: int) -> None:
         """``done`` of the ``total`` chunks of batch ``label`` are encoded."""
         last, last_done, _ = self._batch
+        if self.encoded is None:
+            self.encoded = SmoothedRate(self._window, self._clock)
         self.encoded.add(done - last_done if label == last and done >= last_done else done)
         self._batch = (label, done, total)
 
@@ -107,7 +110,7 @@ class IndexProgress:
     def batch_eta_s(self) -> float | None:
         """Seconds until the batch being encoded is done, or None."""
         _, done, total = self._batch
-        return self.encoded.eta_s(total - done) if total else None
+        return self.encoded.eta_s(total - done) if total and self.encoded else None
 
     def summary(self) -> str:
         """``12/40 files · 35.2 chunks/s over the last minute · about 4 min 10 s left``."""

@@ -138,7 +138,7 @@ def _load(name: str, folder: Path) -> StaticScorer | None:
         if table is None:
             table = _onnx_table(folder, tokenizer.get_vocab_size())
         return None if table is None else StaticScorer(name, tokenizer, table)
-    except (OSError, ValueError, RuntimeError) as exc:
+    except Exception as exc:  # a folder we cannot read: highlight with the encoder instead
         logger.info("no static word vectors in %s: %s", folder, exc)
         return None
 
