@@ -27,14 +27,17 @@ class Page:
 
 def result_pages(data: BeirDataset, encoder: Encoder, k: int = 10) -> list[Page]:
     """A :class:`Page` per judged query of ``data``: ``encoder``'s top ``k`` documents
-    (``title + text``, as the set is scored), each a ``Hit`` whose ``source`` is its id."""
+    (``title + text``, as the set is scored), each a ``Hit`` whose ``source`` is its id
+    and ``section`` its title."""
     vectors = corpus_vectors(encoder, data)
     queries = [data.queries[q] for q in data.query_ids]
     ranked = top_documents(data, vectors, encoder.encode_queries(queries), k)
     text = dict(zip(data.doc_ids, data.documents, strict=True))
+    title = dict(zip(data.doc_ids, data.titles, strict=True))
     pages = []
     for qid in data.query_ids:
-        hits = tuple(Hit(d, 0.0, text[d], d, chunk_index=i) for i, d in enumerate(ranked[qid]))
+        docs = enumerate(ranked[qid])
+        hits = tuple(Hit(d, 0.0, text[d], d, section=title[d], chunk_index=i) for i, d in docs)
         relevant = frozenset(d for d, grade in data.qrels.get(qid, {}).items() if grade > 0)
         pages.append(Page(data.name, qid, data.queries[qid], hits, relevant))
     return pages
