@@ -31,9 +31,14 @@ def hit_header(rank: int, hit: Hit, show: SourceFormat = WHOLE) -> str:
 
 def highlighted_markdown(highlight: Highlight) -> str:
     """The sentences, escaped, the best ones in bold, words matching the query's terms
-    on a background (keyword and hybrid search)."""
-    marked = (marked_words(s, highlight.spans(i)) for i, s in enumerate(highlight.sentences))
-    return " ".join(f"**{s}**" if i in highlight.best else s for i, s in enumerate(marked))
+    on a background (keyword and hybrid search); the text's paragraphs kept."""
+    out = []
+    for i, sentence in enumerate(highlight.sentences):
+        marked = marked_words(sentence, highlight.spans(i))
+        if i in highlight.best:
+            marked = f"**{marked}**"
+        out.append(("\n\n" if i and i in highlight.starts else " " if i else "") + marked)
+    return "".join(out)
 
 
 def marked_words(text: str, spans: tuple[Span, ...]) -> str:

@@ -70,13 +70,15 @@ class Highlight:
     """A text as sentences with their query similarity; ``best`` indexes the top ones.
 
     ``matches`` holds, per sentence, the spans of the words the query's terms match
-    (empty when terms were not asked for).
+    (empty when terms were not asked for); ``starts`` the sentences that open a paragraph
+    (a page keeps the text's paragraphs: a heading, a code line, a list item).
     """
 
     sentences: tuple[str, ...]
     scores: tuple[float, ...]
     best: frozenset[int]
     matches: tuple[tuple[Span, ...], ...] = ()
+    starts: frozenset[int] = frozenset()
 
     def spans(self, sentence: int) -> tuple[Span, ...]:
         """The matched words' spans in sentence ``sentence`` (none when not computed)."""
@@ -105,19 +107,34 @@ def highlight_texts(
     the words the query's terms match are found too (:func:`term_spans`).
     """
     split = [split_sentences(text) for text in texts]
+    starts = [
+        paragraph_starts(text, sentences) for text, sentences in zip(texts, split, strict=True)
+    ]
     flat = [s for sentences in split for s in sentences]
     scores = np.zeros(len(flat))
     if flat and scorer is not None:
         scores = scorer.score(query, flat)  # (n_sentences,)
     wanted = query_terms(query) if terms else frozenset()
     out, start = [], 0
-    for sentences in split:
+    for sentences, opens in zip(split, starts, strict=True):
         own = np.asarray(scores[start : start + len(sentences)], dtype=np.float64)
         start += len(sentences)
         matches = tuple(term_spans(s, wanted) for s in sentences) if terms else ()
         best = _best(own, per_text, relative)
-        out.append(Highlight(tuple(sentences), tuple(float(s) for s in own), best, matches))
+        scored = tuple(float(s) for s in own)
+        out.append(Highlight(tuple(sentences), scored, best, matches, opens))
     return out
+
+
+def paragraph_starts(text: str, sentences: Sequence[str]) -> frozenset[int]:
+    """Indices of the ``sentences`` (of ``text``, as :func:`split_sentences` cut them)
+    that open one of its blank-line separated paragraphs."""
+    starts, index = set(), 0
+    for block in _BLOCKS.split(_RULE.sub("", text)):
+        if index < len(sentences) and block.strip():
+            starts.add(index)
+        index += len(split_sentences(block))
+    return frozenset(starts)
 
 
 def highlight_result(result: SearchResult, scorer: SentenceScorer | None) -> SearchResult:

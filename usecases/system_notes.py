@@ -24,12 +24,12 @@ if TYPE_CHECKING:
 System = tuple[str, str]
 NO_AGREEMENT = (
     "no agreement with its teacher is recorded yet "
-    "(`distilsearch agreement --data FOLDER --student {name} --write` measures it)"
+    "(distilsearch agreement --data FOLDER --student {name} --write measures it)"
 )
 UNDERTRAINED = (
     "under-trained: its training stopped at the time ceiling before its step budget, so "
     "expect it to disagree with the teacher more than a fully trained student; distil "
-    "again with more time (`distilsearch distill`)"
+    "again with more time (distilsearch distill)"
 )
 
 
@@ -70,7 +70,7 @@ def system_reason(service: SearchService, encoder: str, query_encoder: str | Non
         )
     elif is_default:
         role = "the teacher every student is distilled from, and " if encoder == TEACHER else ""
-        why = f"{role}the operator's default encoder (`DISTILSEARCH_ENCODER`)"
+        why = f"{role}the operator's default encoder (DISTILSEARCH_ENCODER)"
     else:
         why = f"chosen (the default is {service.settings.encoder})"
     return f"{label}: {why}."

@@ -68,10 +68,19 @@ if len(systems) < 2:
 
 def _shift(row: ComparedHit) -> str:
     if row.rank_shift is None:
-        return "only " + ("reference" if row.candidate_rank is None else "candidate")
+        return "A only" if row.candidate_rank is None else "B only"
     if row.rank_shift == 0:
         return "="
     return f"▼{row.rank_shift}" if row.rank_shift > 0 else f"▲{-row.rank_shift}"
+
+
+#: Pixel widths that keep the eight columns inside a 1280-pixel window with the sidebar.
+COLUMN_WIDTHS = {
+    **{name: st.column_config.TextColumn(width=56) for name in ("A rank", "B rank", "shift")},
+    **{name: st.column_config.TextColumn(width=64) for name in ("cos A", "cos B", "emb cos")},
+    "source": st.column_config.TextColumn(width=230),
+    "section": st.column_config.TextColumn(width=210),
+}
 
 
 def student_label() -> str:
@@ -127,7 +136,8 @@ def render(comparison: Comparison) -> None:
         f"{c_name}: {cand.encode_ms:.0f} ms encode + {cand.search_ms:.0f} ms search · "
         f"{r_name}: {ref.encode_ms:.0f} ms encode + {ref.search_ms:.0f} ms search. "
         f"**A** = {r_name} (reference), **B** = {c_name} (candidate). "
-        "Shift = B's rank − A's rank (▼ ranked lower by B; — : one side only). "
+        "Shift = B's rank − A's rank (▼ ranked lower by B; A only / B only: one side "
+        "retrieved it; — : no figure). "
         "cos A / cos B: cos(query, chunk), the chunk's dense score in each side's own index, "
         "also where that side did not retrieve it and where it ranked by keyword or hybrid "
         "score; emb cos: the chunk's two embeddings compared."
@@ -136,7 +146,7 @@ def render(comparison: Comparison) -> None:
         table_rows(comparison, show),
         hide_index=True,
         width="stretch",
-        column_config={"source": st.column_config.TextColumn(width="medium")},
+        column_config=COLUMN_WIDTHS,
     )
     if comparison.embedding_note:
         st.caption(escape_markdown(comparison.embedding_note))

@@ -276,3 +276,21 @@ def test_markdown_escaping_leaves_no_live_syntax():
     assert not re.search(r"[<>*\[\]()`:$]", unescaped)
     marked = highlighted_markdown(Highlight(("a *b*.", "<i>c</i>"), (0.9, 0.1), frozenset({0})))
     assert marked == "**a \\*b\\*\\.** \\<i\\>c\\<\\/i\\>"
+
+
+def test_highlights_keep_the_texts_paragraphs():
+    from search_app.hits import highlighted_markdown
+    from usecases.highlight import highlight_texts
+
+    text = "Registering filters\n\nWrite the filter. Then register it.\n\nregister.filter(cut)"
+    [marked] = highlight_texts("register", [text], None)
+    assert marked.sentences == (
+        "Registering filters",
+        "Write the filter.",
+        "Then register it.",
+        "register.filter(cut)",
+    )
+    assert marked.starts == {0, 1, 3}
+    assert highlighted_markdown(marked) == (
+        "Registering filters\n\nWrite the filter\\. Then register it\\.\n\nregister\\.filter\\(cut\\)"
+    )

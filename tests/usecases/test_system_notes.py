@@ -57,7 +57,7 @@ def test_the_default_system_and_why_each_system_was_used(tmp_path: Path) -> None
     assert default_system(service, ["student", "teacher"]) == ("teacher", "teacher")
     assert system_reason(service, "teacher", None) == (
         "teacher: the teacher every student is distilled from, and the operator's default "
-        "encoder (`DISTILSEARCH_ENCODER`)."
+        "encoder (DISTILSEARCH_ENCODER)."
     )
     paired = system_reason(service, "student", "teacher")
     assert paired.startswith("student docs + teacher queries: the default for a distilled")
