@@ -8,7 +8,13 @@ from pathlib import Path
 import streamlit as st
 
 from evaluation import EvalReport, read_queries
-from search_app.components import attempt, escape_markdown, require_service, write_key
+from search_app.components import (
+    attempt,
+    escape_markdown,
+    require_service,
+    table_text,
+    write_key,
+)
 
 st.title("Evaluate")
 st.caption(
@@ -73,7 +79,7 @@ def drill_down(report: EvalReport, key: str) -> None:
         }
         for d in deltas
     ]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(table_text(rows, 3), hide_index=True, width="stretch")
     ids = [d.query_id for d in deltas]
     chosen = st.selectbox("Inspect a query", ids, key=f"{key}_query") if ids else None
     if chosen is not None:
@@ -83,7 +89,9 @@ def drill_down(report: EvalReport, key: str) -> None:
             st.text(texts[chosen])
         names = sorted(set(mine) | set(theirs))
         st.dataframe(
-            [{"metric": m, system: mine.get(m), reference: theirs.get(m)} for m in names],
+            table_text(
+                [{"metric": m, system: mine.get(m), reference: theirs.get(m)} for m in names], 3
+            ),
             hide_index=True,
         )
 
@@ -97,15 +105,15 @@ def render_report(report: EvalReport, key: str) -> None:
         st.info("This report holds no systems.")
         return
     st.markdown("#### Quality (× 100)")
-    st.dataframe(report.metric_rows(), hide_index=True, width="stretch")
+    st.dataframe(table_text(report.metric_rows()), hide_index=True, width="stretch")
     st.markdown("#### Efficiency")
-    st.dataframe(report.efficiency_rows(), hide_index=True, width="stretch")
+    st.dataframe(table_text(report.efficiency_rows()), hide_index=True, width="stretch")
     if report.fidelity:
         st.markdown("#### Fidelity to the reference")
-        st.dataframe(report.fidelity_rows(), hide_index=True, width="stretch")
+        st.dataframe(table_text(report.fidelity_rows(), 3), hide_index=True, width="stretch")
     if report.significance:
         st.markdown("#### Paired significance")
-        st.dataframe(report.significance_rows(), hide_index=True, width="stretch")
+        st.dataframe(table_text(report.significance_rows(), 4), hide_index=True, width="stretch")
     if report.plots:
         columns = st.columns(min(3, len(report.plots)))
         for i, plot in enumerate(report.plots):

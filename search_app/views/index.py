@@ -72,8 +72,12 @@ def render_stats(overview: IndexOverview) -> None:
         if show.roots:
             folders = " and ".join(f"`{code_span(root)}`" for root in reversed(show.roots))
             st.caption(f"Paths relative to {folders} (uploads: under the data folder).")
+        names = [c.encoder for c in overview.collections]
         st.dataframe(
-            [{"source": show(s), **counts} for s, counts in overview.sources.items()],
+            [
+                {"source": show(s), **{n: counts.get(n, 0) for n in names}}
+                for s, counts in overview.sources.items()
+            ],
             hide_index=True,
             width="stretch",
         )

@@ -170,12 +170,14 @@ def test_evaluate_opens_a_report_and_drills_down(app_env):
     write_report(app_env / "reports" / "tiny")
     app = run_page("evaluate")
     assert "tiny (test)" in texts(app.subheader)
-    assert app.dataframe[0].value["ndcg@10"].tolist() == [75.0, 37.5]
+    assert app.dataframe[0].value["ndcg@10"].tolist() == ["75.00", "37.50"]
     assert len(app.image) == 3
     summary = next(m.value for m in app.markdown if "loses to" in m.value)
     assert "**1** of 2 queries" in summary
     worst = table_with(app, "diff")
-    assert worst["query"].tolist()[0] == "q1" and worst["diff"].tolist()[0] == -0.75
+    assert worst["query"].tolist()[0] == "q1" and worst["diff"].tolist()[0] == "-0.750"
+    for table in app.dataframe:  # a missing figure reads "—", never None
+        assert not table.value.isin(["None", "nan"]).any().any() and table.value.notna().all().all()
 
 
 def test_evaluate_tolerates_a_partial_report(app_env):
