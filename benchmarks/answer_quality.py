@@ -25,8 +25,10 @@ Per set and generator:
   ones), over every citation.
 - ``seconds_mean``: seconds per answer (retrieval not included).
 
-The extractive generator scores sentences with the teacher, as ``SearchService.answer``
-does with a teacher-indexed collection; the extractive answer as it was before issue 32
+The extractive generator scores sentences as ``SearchService.answer`` does with a
+teacher-indexed collection: the teacher on the sentences its static word vectors rank
+highest (``usecases.sentence_scores.answer_scorer``); ``extractive, every sentence
+encoded`` scores all of them with the teacher. The extractive answer as it was before issue 32
 (:class:`BeforeIssue32`, the best four sentences across passages) is measured beside it.
 ``--llm-url``/``--llm-model`` measure an OpenAI-compatible endpoint too; ``--smollm2``
 the optional offline model (its figures from before key sentences were measured are in
@@ -59,6 +61,7 @@ from indexer.types import Hit
 from usecases.answer_text import AnswerPoint, answer_sentence, claims, clean_sentence, points_text
 from usecases.highlight import split_sentences
 from usecases.rag import Answer, ExtractiveGenerator, Generator, OpenAICompatibleGenerator
+from usecases.sentence_scores import answer_scorer
 
 logger = logging.getLogger("answer_quality")
 DEFAULT_SETS = "django_faq,python_faq"
@@ -165,7 +168,10 @@ class BeforeIssue32:
 
 
 def generators(args: argparse.Namespace, teacher: Encoder) -> dict[str, Generator]:
-    out: dict[str, Generator] = {"extractive": ExtractiveGenerator(teacher)}
+    out: dict[str, Generator] = {
+        "extractive": ExtractiveGenerator(answer_scorer(teacher, teacher)),
+        "extractive, every sentence encoded": ExtractiveGenerator(teacher),
+    }
     if not args.no_before:
         out[BeforeIssue32.name] = BeforeIssue32(teacher)
     if args.llm_url:

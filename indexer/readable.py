@@ -39,15 +39,82 @@ from indexer.rst_text import (
     role_text,
 )
 
-#: A line of one punctuation character repeated: a title's under- or overline, a rule
-#: (quotes, backticks, colons and dots four times or more: ``"""`` is a docstring).
-RULE_LINE = re.compile(r"^\s*(?:([=\-~^#*+_!])\1{2,}|([\"'`:.])\2{3,})\s*$")
+#: A line of one punctuation character repeated: a title's under- or overline, a rule, a
+#: simple table's border (runs split by spaces), a grid table's ``+----+`` border (quotes,
+#: backticks, colons and dots four times or more: ``"""`` is a docstring).
+RULE_LINE = re.compile(
+    r"^\s*(?:([=\-~^#*+_!])\1{2,}(?:\s+\1{2,})*|([\"'`:.])\2{3,}|\+(?:[-=]+\+)+)\s*$"
+)
 #: The same inside a line, where a partitioner joined a title and its underline.
 _INLINE_RULE = re.compile(r"^([=~^#*_+\-])\1{3,}(?:\s+|$)|\s+([=~^#*_+\-])\2{3,}(?=\s|$)")
 _LABEL = re.compile(r"^\s*\.\. (?:_[^:]*:|\|[^|]+\|)(?:\s.*)?$")
 _COMMENT = re.compile(r"^\s*\.\.(?:\s.*)?$")
 _ANONYMOUS_TARGET = re.compile(r"^\s*__(?:\s.*)?$")
 _OPTION = re.compile(r"^\s*:(?P<name>[\w-]+):(?:\s+(?P<value>.*))?$")
+_FIELD = re.compile(
+    r"^(?P<indent>\s*):(?P<name>[A-Za-z][\w-]*)(?P<args>\s[^:`]+)?:(?:\s+(?P<value>.*))?$"
+)
+#: Options of the directives Sphinx pages use (``:maxdepth: 2``, ``:caption: file.py``).
+DIRECTIVE_OPTIONS = frozenset(
+    [
+        "maxdepth",
+        "caption",
+        "name",
+        "class",
+        "linenos",
+        "lineno-start",
+        "emphasize-lines",
+        "dedent",
+        "force",
+        "glob",
+        "hidden",
+        "titlesonly",
+        "numbered",
+        "includehidden",
+        "reversed",
+        "width",
+        "height",
+        "alt",
+        "align",
+        "scale",
+        "target",
+        "header-rows",
+        "widths",
+        "stub-columns",
+        "language",
+        "module",
+        "platform",
+        "synopsis",
+        "noindex",
+        "no-index",
+        "deprecated",
+        "async",
+        "classmethod",
+        "staticmethod",
+        "abstractmethod",
+        "final",
+        "value",
+        "annotation",
+        "local",
+        "depth",
+        "backlinks",
+        "selected",
+        "label",
+        "encoding",
+    ]
+)
+#: Sphinx info fields as a reader sees them.
+FIELD_NAMES = {
+    "param": "Parameter",
+    "parameter": "Parameter",
+    "arg": "Argument",
+    "type": "Type",
+    "rtype": "Return type",
+    "returns": "Returns",
+    "return": "Returns",
+    "raises": "Raises",
+    "raise": "Raises",
+}
 _FENCE = re.compile(r"^\s*(?:```|~~~)")
 _MD_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _INLINE_DIRECTIVE = re.compile(r"(?:^|(?<=\s))\.\. [A-Za-z][\w:.+-]*::\s*")
@@ -107,16 +174,25 @@ def _line(lines: list[str], i: int, out: list[str]) -> tuple[str | None, int]:
     if option and _after_directive(out, lines, i):
         value = option.group("value") or ""
         return (value if option.group("name") == "caption" and value else None), i + 1
+    field = _FIELD.match(line)
+    if field:  # a field list (``:param x: ...``, ``:rtype: ...``): its name as words
+        name = FIELD_NAMES.get(field.group("name"), field.group("name"))
+        value = f" {field.group('value')}" if field.group("value") else ""
+        return f"{field.group('indent')}{name}{field.group('args') or ''}:{value}", i + 1
     return line, i + 1
 
 
 def _after_directive(out: list[str], lines: list[str], i: int) -> bool:
-    """Whether line ``i`` (an option) follows a directive or another option, or opens
-    the text (a chunk cut right after its directive)."""
+    """Whether line ``i`` (``:name: value``) is a directive's option: after the directive
+    and its other options, or, with a directive option's name, opening the text (a chunk
+    cut right after its directive)."""
     j = i - 1
-    while j >= 0 and not lines[j].strip():
+    while j >= 0 and (not lines[j].strip() or _OPTION.match(lines[j])):
         j -= 1
-    return j < 0 or bool(DIRECTIVE_RE.match(lines[j]) or _OPTION.match(lines[j]))
+    if j >= 0:
+        return bool(DIRECTIVE_RE.match(lines[j]))
+    option = _OPTION.match(lines[i])
+    return option is not None and option.group("name") in DIRECTIVE_OPTIONS
 
 
 def _directive(lines: list[str], i: int, match: re.Match[str]) -> tuple[str | None, int]:

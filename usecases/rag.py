@@ -241,7 +241,9 @@ def _with_note(answer: Answer, note: str) -> Answer:
     return replace(answer, notes=(*answer.notes, note))
 
 
-def compose_answer(result: SearchResult, sentences: Encoder, llm: Generator | None) -> Answer:
+def compose_answer(
+    result: SearchResult, sentences: Encoder | SentenceScorer, llm: Generator | None
+) -> Answer:
     """The answer to ``result``'s query from its hits: through ``llm`` when given (the
     extractive answer, with a note, if it fails), else extractive with ``sentences``
     scoring sentences; retrieval and generation timed apart."""

@@ -26,7 +26,7 @@ from usecases.rag import Answer, Generator, OpenAICompatibleGenerator, compose_a
 from usecases.reports import ReportCatalog
 from usecases.results import CollectionStats, SearchResult
 from usecases.search_modes import ModeSupport, fusion_for
-from usecases.sentence_scores import EncoderScorer, SentenceScorer, static_scorer_for
+from usecases.sentence_scores import answer_scorer, highlight_scorer
 from usecases.workspace import (
     EncoderFactory,
     EncoderUnavailableError,
@@ -207,11 +207,10 @@ class SearchService:
         (:func:`usecases.highlight.highlight_result`): scored by static word vectors of
         the query's (else the documents') encoder, or with ``exact`` (or when neither
         has a word-embedding table) by the query's encoder itself."""
-        scorer: SentenceScorer | None = None
+        scorer = None
         if result.mode != "keyword" and result.hits:
             retriever = self.retriever(result.encoder, result.query_encoder)
-            fast = None if exact else static_scorer_for(retriever.query_encoder, retriever.encoder)
-            scorer = fast or EncoderScorer(retriever.query_encoder)
+            scorer = highlight_scorer(retriever.query_encoder, retriever.encoder, exact)
         return highlight_result(result, scorer)
 
     def compare(
@@ -286,12 +285,13 @@ class SearchService:
 
         Retrieval as in :meth:`search` (``query_encoder``, ``mode`` and ``fusion``
         included). Uses the LLM endpoint when one is configured and ``use_llm``; if it
-        fails, the extractive answer is returned with a note saying so.
+        fails, the extractive answer is returned with a note saying so. The extractive
+        answer scores sentences with the query encoder, on the sentences static word
+        vectors rank highest (:class:`~usecases.sentence_scores.ShortlistScorer`).
         """
         result = self.search(
             query, encoder, top_k, filters, query_encoder=query_encoder, mode=mode, fusion=fusion
         )
-        queries_by = result.query_encoder or encoder
-        sentences = self.retriever(encoder, queries_by).query_encoder
-        llm = self.llm if use_llm else None
-        return compose_answer(result, sentences, llm)
+        retriever = self.retriever(encoder, result.query_encoder or encoder)
+        sentences = answer_scorer(retriever.query_encoder, retriever.encoder)
+        return compose_answer(result, sentences, self.llm if use_llm else None)

@@ -7,6 +7,8 @@
   terms). Tokenizing and averaging a page of sentences is a few array operations.
 * :class:`EncoderScorer`: every sentence through the full encoder (what highlighting did
   before; the highlighting benchmark compares the two, see ``docs/results/README.md``).
+* :class:`ShortlistScorer`: the full encoder on the sentences the static scorer ranks
+  highest (the Ask page's extractive answer).
 
 :func:`static_scorer_for` reads the table from the first of the given encoders' folders
 that has one (``model.safetensors``, or the ONNX graph's initializer); None when none
@@ -59,6 +61,30 @@ class EncoderScorer:
             return np.zeros(0)
         query_vec = self.encoder.encode_queries([query])[0]  # (dim,)
         return self.encoder.encode_documents(list(sentences)) @ query_vec  # (n,)
+
+
+@dataclass(frozen=True)
+class ShortlistScorer:
+    """``full`` on the ``keep`` sentences ``fast`` ranks highest; every other sentence
+    scores -1, below any cosine (the Ask page: the encoder's judgement where it matters,
+    at a bounded cost)."""
+
+    fast: SentenceScorer
+    full: SentenceScorer
+    keep: int = 16
+
+    @property
+    def name(self) -> str:
+        return f"{self.full.name} on the {self.keep} best by {self.fast.name}"
+
+    def score(self, query: str, sentences: Sequence[str]) -> np.ndarray:
+        if len(sentences) <= self.keep:
+            return self.full.score(query, sentences)
+        rough = self.fast.score(query, sentences)
+        top = np.argsort(-rough, kind="stable")[: self.keep]
+        out = np.full(len(sentences), -1.0)
+        out[top] = self.full.score(query, [sentences[i] for i in top])
+        return out
 
 
 class StaticScorer:
@@ -168,3 +194,20 @@ def _onnx_table(folder: Path, vocab: int) -> np.ndarray | None:
     shaped = [t for t in initializers if len(t.dims) == 2 and t.dims[0] == vocab]
     chosen = named or shaped
     return numpy_helper.to_array(chosen[0]) if chosen else None
+
+
+def highlight_scorer(queries: Encoder, documents: Encoder, exact: bool = False) -> SentenceScorer:
+    """What highlights a page: static word vectors of ``queries`` (else of
+    ``documents``); the ``queries`` encoder itself with ``exact``, or when neither folder
+    has a word-embedding table."""
+    fast = None if exact else static_scorer_for(queries, documents)
+    return fast or EncoderScorer(queries)
+
+
+def answer_scorer(queries: Encoder, documents: Encoder) -> SentenceScorer:
+    """What scores the extractive answer's sentences: the ``queries`` encoder on the
+    static scorer's shortlist (:class:`ShortlistScorer`), or on every sentence when there
+    is no static scorer."""
+    fast = static_scorer_for(queries, documents)
+    full = EncoderScorer(queries)
+    return ShortlistScorer(fast, full) if fast is not None else full

@@ -64,6 +64,14 @@ def test_a_sphinx_page_reads_without_markup_and_keeps_its_code() -> None:
         ),
         ("===== Title joined with its rules =====", "Title joined with its rules"),
         ("<script>window.x=1</script> stays text", "<script>window.x=1</script> stays text"),
+        ("Cities\n====  =======\nParis  France\n====  =======", "Cities\nParis  France"),
+        ("+----+----+\n| a  | b  |\n+====+====+", "| a  | b  |"),
+        (
+            "Load it.\n\n:param str path: the file\n:rtype: Geometry",
+            "Load it.\n\nParameter str path: the file\nReturn type: Geometry",
+        ),
+        (".. toctree::\n   :maxdepth: 2\n   :caption: Contents\n\n   intro\n\nNext.", "Next."),
+        (":caption: views.py\n\ndef index(request):", "views.py\n\ndef index(request):"),
     ],
 )
 def test_inline_markup_becomes_text_and_code_stays(raw: str, shown: str) -> None:

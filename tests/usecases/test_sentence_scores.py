@@ -14,7 +14,12 @@ from indexer.stores.base import CollectionInfo
 from indexer.stores.memory import InMemoryStore
 from indexer.types import Chunk
 from tests.support.services import fake_service
-from usecases.sentence_scores import EncoderScorer, StaticScorer, static_scorer_for
+from usecases.sentence_scores import (
+    EncoderScorer,
+    ShortlistScorer,
+    StaticScorer,
+    static_scorer_for,
+)
 
 SENTENCES = [
     "The weather stays cold in the mountains all winter.",
@@ -88,3 +93,28 @@ def test_the_service_highlights_with_static_vectors_unless_asked_for_the_encoder
     assert top.sentences[1] == SENTENCES[1] and 1 in top.best
     exact = service.highlight(service.search(query, "teacher"), exact=True)
     assert exact.highlighted_by == "teacher" and 1 in exact.highlights[exact.hits[0].id].best
+
+
+class Counted:
+    """A scorer that scores each sentence by its position, and counts what it saw."""
+
+    def __init__(self, name: str, order: list[float]) -> None:
+        self.name, self.order, self.seen = name, order, []
+
+    def score(self, query: str, sentences) -> np.ndarray:
+        self.seen.append(list(sentences))
+        return np.asarray([self.order[SENTENCES_10.index(s)] for s in sentences])
+
+
+SENTENCES_10 = [f"Sentence number {i} here." for i in range(10)]
+
+
+def test_the_shortlist_sends_only_the_fast_scorers_best_to_the_encoder() -> None:
+    fast = Counted("fast", [0.1 * i for i in range(10)])  # 9, 8, 7 rank highest
+    full = Counted("full", [0.9, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.45, 0.35])
+    shortlist = ShortlistScorer(fast, full, keep=3)
+    scores = shortlist.score("q", SENTENCES_10)
+    assert full.seen == [[SENTENCES_10[9], SENTENCES_10[8], SENTENCES_10[7]]]
+    assert scores.tolist() == [-1.0] * 7 + [0.7, 0.45, 0.35]  # the full scores decide
+    assert shortlist.name == "full on the 3 best by fast"
+    assert ShortlistScorer(fast, full, keep=20).score("q", SENTENCES_10[:2]).tolist() == [0.9, 0.1]
