@@ -32,8 +32,9 @@ _ESCAPED_CITE = re.compile(r"\\\[(\d{1,3})\\\]")
 
 st.title("Ask")
 st.caption(
-    "Retrieves chunks, then answers only from them. Every claim carries a numbered "
-    "citation that links to the chunk it came from."
+    "Retrieves chunks, then answers only from them: whole sentences quoted from the best "
+    "passage first, in reading order, with a procedure or code block whole when it is the "
+    "answer. Every piece carries a numbered citation that links to the chunk it came from."
 )
 
 service = require_service()
