@@ -5,9 +5,9 @@ Each retrieved passage is read as a reader sees it (:func:`indexer.readable.read
 and cut into paragraphs: prose (split into sentences), list items (a procedure's steps)
 and code. A sentence is a candidate when it can stand alone
 (:func:`usecases.answer_text.answer_sentence`); one that ends with ``:`` and is followed
-by code or a list (``Register it with your Library instance:``) is an *intro*, kept only
-with what it introduces. Every candidate is scored against the question, then
-:func:`compose_points`:
+by code or a list (``Register it with your Library instance:``) is an *intro*, quoted
+with what it introduces (ended with a period when the chunk does not hold it). Every
+candidate is scored against the question, then :func:`compose_points`:
 
 1. the **lead passage** is the highest-ranked passage whose best candidate scores at
    least ``lead_relative`` × the best of all (the retrieval's top passage when it holds
@@ -159,19 +159,23 @@ def compose_points(
 
 def _with_blocks(chosen: list[Unit], passage: list[Unit]) -> list[Unit]:
     """``chosen`` in reading order, each intro with the code block or list after it and
-    each list item with its whole list; an intro introducing nothing quotable goes."""
+    each list item with its whole list (an intro whose block is not here ends with a
+    period)."""
     keep: dict[int, Unit] = {}
     for unit in chosen:
         if unit.kind == "sentence":
             keep[unit.position] = unit
             continue
         follows = _block_after(unit, passage) if unit.kind == "intro" else _list_of(unit, passage)
-        if not follows:
-            continue
-        if unit.kind == "intro":
-            keep[unit.position] = unit
+        if unit.kind == "intro":  # what it introduces is not in this chunk: a sentence
+            keep[unit.position] = unit if follows else _as_sentence(unit)
         keep.update({u.position: u for u in follows})
     return [keep[p] for p in sorted(keep)]
+
+
+def _as_sentence(intro: Unit) -> Unit:
+    """An intro whose code or list the passage does not hold, ended as a sentence."""
+    return Unit(intro.passage, intro.block, intro.position, "sentence", intro.text[:-1] + ".")
 
 
 def _block_after(intro: Unit, passage: list[Unit]) -> list[Unit]:

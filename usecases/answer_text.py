@@ -21,6 +21,8 @@ every candidate sentence goes through :func:`clean_sentence` and is kept only wh
    subject pronoun (``you``, ``they``...), a verb from a small lexicon of common
    (documentation) verbs in any regular form, or a word ending in ``-ed``/``-ing``.
    ``New in version 3.8.`` and ``Height of the image in pixels.`` are dropped.
+8. an answer, not a pointer: ``See the SQL topic for more information.`` and ``For more
+   details, read ...`` send the reader elsewhere and are dropped.
 """
 
 from __future__ import annotations
@@ -48,6 +50,12 @@ _RESIDUE = re.compile(
 )
 _PROSE_TOKEN = re.compile(r"^[\"'“‘(`]*[A-Za-z][A-Za-z'’\-]*[\"'”’)`,.;:!?]*$")
 _WORD = re.compile(r"[a-z]+")
+#: A sentence that only sends the reader elsewhere (rule 8).
+_POINTER = re.compile(
+    r"^(?:see|read|refer to|consult|check out|for (?:more|further|full) (?:information|details)"
+    r"|more (?:information|details))\b",
+    re.IGNORECASE,
+)
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -120,7 +128,7 @@ def clean_sentence(sentence: str) -> str:
 
 
 def rejection(sentence: str, min_words: int = 4) -> str | None:
-    """Why a cleaned sentence cannot stand in an answer (rules 2-7), or None if it can."""
+    """Why a cleaned sentence cannot stand in an answer (rules 2-8), or None if it can."""
     bare = _CITATION.sub("", sentence).strip()
     words = bare.split()
     if not _START.match(bare) or not _END.search(bare):
@@ -135,6 +143,8 @@ def rejection(sentence: str, min_words: int = 4) -> str | None:
         return "code, not prose"
     if not has_verb_cue(bare):
         return "no verb"
+    if _POINTER.match(bare):
+        return "a pointer elsewhere"
     return None
 
 

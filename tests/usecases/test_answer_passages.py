@@ -81,3 +81,23 @@ def test_passages_are_read_as_prose_code_and_items():
     assert looks_like_code('    register.filter("cut", cut)')
     assert looks_like_code("{% load poll_extras %}")
     assert not looks_like_code("Custom filters are Python functions you register.")
+
+
+def test_an_intro_whose_code_is_in_another_chunk_ends_as_a_sentence_and_pointers_go():
+    cut = Hit(
+        "1",
+        0.9,
+        "Registering custom filters\n\n"
+        "Once you have written your filter, you register it with your ``Library`` instance::\n\n"
+        "See :doc:`/topics/templates` for more information about filters.",
+        "howto/custom-template-tags.txt",
+    )
+    generator = ExtractiveGenerator(KeywordEncoder(["register", "filter", "library"]))
+    answer = generator.generate("register filter library", [cut])
+    assert points(answer) == [
+        (
+            "Once you have written your filter, you register it with your Library instance.",
+            (1,),
+            "text",
+        ),
+    ]
