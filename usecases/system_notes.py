@@ -85,6 +85,7 @@ class StudentStatus:
     undertrained: bool
     frontier: tuple[dict[str, str], ...] = ()
     recommended: str = ""
+    threshold: str = ""
 
     @property
     def lines(self) -> list[str]:
@@ -107,7 +108,9 @@ def student_statuses(service: SearchService, encoders: Sequence[str]) -> list[St
         frontier = record.frontier or {}
         rows = tuple(frontier_row(row) for row in frontier.get("rows", []) if isinstance(row, dict))
         recommended = str(frontier.get("recommended") or "")
-        statuses.append(StudentStatus(name, note, record.undertrained, rows, recommended))
+        threshold = _figure(frontier.get("threshold"), "{:.2f}") if rows else ""
+        status = StudentStatus(name, note, record.undertrained, rows, recommended, threshold)
+        statuses.append(status)
     return statuses
 
 

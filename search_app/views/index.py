@@ -103,7 +103,8 @@ def student_section(encoders: list[str]) -> None:
             recommended = status.recommended or "—"
             st.caption(
                 "Speed against agreement with the teacher, measured by `distilsearch distill` "
-                f"on these documents; recommended: `{code_span(recommended)}`."
+                f"on these documents; recommended: `{code_span(recommended)}` (agreement "
+                f"threshold {escape_markdown(status.threshold or '—')})."
             )
             st.dataframe(list(status.frontier), hide_index=True, width="stretch")
 

@@ -116,3 +116,34 @@ def test_compare_page_shows_the_students_agreement(app_service) -> None:
     app.run()
     assert not app.exception, app.exception
     assert captions(app).count(VERDICT) == 1
+
+
+def test_index_page_shows_each_students_record_frontier_and_training(monkeypatch, tmp_path):
+    service = make_service(tmp_path, estimate_block())
+    meta_path = tmp_path / "models" / "student" / "distill_meta.json"
+    meta = json.loads(meta_path.read_text())
+    frontier = {
+        "rows": [
+            {
+                "encoder": "student",
+                "queries": "teacher",
+                "docs_per_s": 80.0,
+                "speed_ratio": 2.5,
+                "agreement": None,
+                "recommended": True,
+            },
+        ],
+        "threshold": 0.8,
+        "recommended": "student",
+    }
+    meta.update(training={"undertrained": True}, frontier=frontier)
+    meta_path.write_text(json.dumps(meta))
+    monkeypatch.setattr(components, "get_service", lambda: service)
+    app = run_page("index")
+    assert not app.exception, app.exception
+    assert "#### Student `student`" in [m.value for m in app.markdown]
+    assert VERDICT in captions(app)
+    assert "student is under-trained" in " ".join(w.value for w in app.warning).replace("\\", "")
+    table = next(d.value for d in app.dataframe if "agreement" in d.value.columns)
+    assert table["agreement"].tolist() == ["—"] and table["recommended"].tolist() == ["yes"]
+    assert "(agreement threshold 0.80)" in captions(app)

@@ -294,5 +294,6 @@ def test_highlights_keep_the_texts_paragraphs():
     )
     assert marked.starts == {0, 1, 3}
     assert highlighted_markdown(marked) == (
-        "Registering filters\n\nWrite the filter\\. Then register it\\.\n\nregister\\.filter\\(cut\\)"
+        "Registering filters\n\nWrite the filter\\. Then register it\\."
+        "\n\nregister\\.filter\\(cut\\)"
     )

@@ -79,7 +79,7 @@ def test_a_student_without_an_estimate_says_so_and_an_undertrained_one_is_flagge
     [status] = student_statuses(service, ["student", "teacher"])
     assert status.agreement == NO_AGREEMENT.format(name="student")
     assert status.undertrained and status.lines[1] == f"student is {UNDERTRAINED}."
-    assert status.recommended == "student"
+    assert status.recommended == "student" and status.threshold == "0.80"
     assert status.frontier[1] == {
         "encoder": "student",
         "queries": "teacher-onnx",
