@@ -23,6 +23,8 @@ every candidate sentence goes through :func:`clean_sentence` and is kept only wh
    ``New in version 3.8.`` and ``Height of the image in pixels.`` are dropped.
 8. an answer, not a pointer: ``See the SQL topic for more information.`` and ``For more
    details, read ...`` send the reader elsewhere and are dropped.
+9. an answer, not a question: a sentence ending with ``?`` (an FAQ's heading, a rhetorical
+   question) is dropped.
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def clean_sentence(sentence: str) -> str:
 
 
 def rejection(sentence: str, min_words: int = 4) -> str | None:
-    """Why a cleaned sentence cannot stand in an answer (rules 2-8), or None if it can."""
+    """Why a cleaned sentence cannot stand in an answer (rules 2-9), or None if it can."""
     bare = _CITATION.sub("", sentence).strip()
     words = bare.split()
     if not _START.match(bare) or not _END.search(bare):
@@ -145,6 +147,8 @@ def rejection(sentence: str, min_words: int = 4) -> str | None:
         return "no verb"
     if _POINTER.match(bare):
         return "a pointer elsewhere"
+    if bare.rstrip("\"'”’)]").endswith("?"):
+        return "a question, not an answer"
     return None
 
 

@@ -27,13 +27,16 @@ class Page:
 
 def result_pages(data: BeirDataset, encoder: Encoder, k: int = 10) -> list[Page]:
     """A :class:`Page` per judged query of ``data``: ``encoder``'s top ``k`` documents
-    (``title + text``, as the set is scored), each a ``Hit`` whose ``source`` is its id
-    and ``section`` its title."""
+    (``title + text``, as the set is scored), each a ``Hit`` shaped like a chunk (its
+    title, a blank line, its text) whose ``source`` is its id and ``section`` its title."""
     vectors = corpus_vectors(encoder, data)
     queries = [data.queries[q] for q in data.query_ids]
     ranked = top_documents(data, vectors, encoder.encode_queries(queries), k)
-    text = dict(zip(data.doc_ids, data.documents, strict=True))
     title = dict(zip(data.doc_ids, data.titles, strict=True))
+    text = {
+        d: f"{t}\n\n{x}" if t else x
+        for d, t, x in zip(data.doc_ids, data.titles, data.texts, strict=True)
+    }
     pages = []
     for qid in data.query_ids:
         docs = enumerate(ranked[qid])
