@@ -1,34 +1,40 @@
-"""Answer quality of the offline generators: extractive (default) vs SmolLM2-135M (optional).
+"""Does the Ask answer answer? The extractive answer (and optionally an OpenAI-compatible
+endpoint, or SmolLM2) on the dev suite's questions, by what a reader needs.
 
-    nice -n 10 .venv/bin/python benchmarks/answer_quality.py            # ~40 questions
-    nice -n 10 .venv/bin/python benchmarks/answer_quality.py --quick    # 6, a smoke run
+    nice -n 10 .venv/bin/python benchmarks/answer_quality.py --shared
+    nice -n 10 .venv/bin/python benchmarks/answer_quality.py --per-set 5   # a smoke run
 
-Question set (deterministic, offline): ``--per-set`` seeded questions from each dev-suite
-FAQ set (``data/dev_suite/django_faq``, ``python_faq``; build them with
-``benchmarks/dev_suite.py``). Each question gets the first judged relevant passage plus
-``--passages - 1`` BM25 distractors from its corpus (the best-scoring unjudged ones), in a
-seeded order, so the relevant one is not always ``[1]``. Both generators answer from the
-same passages; the extractive one scores sentences with the packaged teacher.
+Questions: the judged queries of ``django_faq`` and ``python_faq`` (``--per-set`` caps
+them, seeded). Each question is asked as the Ask page asks it: the teacher's top
+``--passages`` documents (5, the page's default) are the passages, in rank order
+(``harness.pages``), and the generator answers from them.
 
-Measures (per generator). Answers are split into claims (sentences with their ``[n]``
-markers, :func:`usecases.answer_text.claims`). A claim's support by a passage is the
-share of its content terms (the keyword analyzer: lower-cased, stemmed, stop words
-dropped) found in the passage; claims with fewer than ``MIN_TERMS`` terms are not scored.
+Per set and generator:
 
-- citation accuracy: cited ``[n]`` that exist and whose passage supports the claim
-  (support >= ``SUPPORT``), over all cited ``[n]`` in scored claims;
-- cited claims: scored claims carrying at least one ``[n]``;
-- beyond the passages: scored claims that no passage supports (max support < ``SUPPORT``);
-- cites the relevant passage: answers citing a judged relevant passage;
-- readable: claims that pass :func:`usecases.answer_text.rejection` (whole, no markup);
-- repeated: claims that repeat an earlier claim of the same answer (scored once only);
-- seconds per answer (mean, median; SmolLM2's one-off load time reported apart).
+- ``key_sentence_rate``: answers that contain the **key sentence**, over the questions
+  whose relevant passage was retrieved. The key sentence of a retrieved relevant passage
+  is its sentence (as the answer would quote it: markup removed, whole sentences) most
+  similar to the question under the teacher (cosine of the teacher's query and document
+  embeddings); an answer contains it when its words, in order, appear in the answer's
+  text. ``relevant_retrieved`` is the share of questions with a relevant passage among
+  the passages; ``key_sentence_rate_all`` counts the others as misses.
+- ``citation_accuracy``: citations ``[n]`` that point at a passage which holds the cited
+  piece: quoted word for word, or (a paraphrase) with at least ``SUPPORT`` of its content
+  terms (stemmed, stop words dropped), over every citation of every answer.
+- ``cited_not_retrieved``: citations ``[n]`` with no passage ``n`` (beyond the retrieved
+  ones), over every citation.
+- ``seconds_mean``: seconds per answer (retrieval not included).
 
-The bar, fixed before measuring: SmolLM2 is offered as an option only if its citation
-accuracy >= 0.90, cited claims >= 0.90, beyond-the-passages <= 0.10 and it cites the
-relevant passage no less than 10 points below extractive. Extractive stays the default
-unless SmolLM2 also beats it on citing the relevant passage by 10 points or more.
-Writes ``docs/results/answer_quality.json`` and ``.md``.
+The extractive generator scores sentences as ``SearchService.answer`` does with a
+teacher-indexed collection: the teacher on the sentences its static word vectors rank
+highest (``usecases.sentence_scores.answer_scorer``); ``extractive, every sentence
+encoded`` scores all of them with the teacher. The extractive answer as it was before issue 32
+(:class:`BeforeIssue32`, the best four sentences across passages) is measured beside it.
+``--llm-url``/``--llm-model`` measure an OpenAI-compatible endpoint too; ``--smollm2``
+the optional offline model (its figures from before key sentences were measured are in
+``answer_quality_smollm2.md``). Writes
+``docs/results/answer_quality.json`` (``sets``: the extractive default per set;
+``generators``: every generator measured, per set) and ``.md``.
 """
 
 from __future__ import annotations
@@ -36,257 +42,231 @@ from __future__ import annotations
 import argparse
 import logging
 import random
+import re
 import statistics
 import time
-from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
-from harness.datasets import DEV_SUITE, load_set
-from harness.report import RESULTS, add_shared_flag, write_result
+import numpy as np
+from harness.datasets import load_set, parse_sets
+from harness.pages import Page, result_pages
+from harness.report import add_shared_flag, write_result
+from harness.scoring import product_encoder
 
-from core.settings import load_settings
-from encoders import build_encoder
-from evaluation.bm25 import BM25Index
+from encoders import Encoder
+from indexer.readable import readable_text
 from indexer.stores.bm25 import analyze
 from indexer.types import Hit
-from usecases.answer_text import claims, rejection
-from usecases.rag import Answer, ExtractiveGenerator, Generator
+from usecases.answer_text import AnswerPoint, claims, clean_sentence, points_text, rejection
+from usecases.highlight import split_sentences
+from usecases.rag import Answer, ExtractiveGenerator, Generator, OpenAICompatibleGenerator
+from usecases.sentence_scores import answer_scorer
 
 logger = logging.getLogger("answer_quality")
-OUT = RESULTS / "answer_quality"
-SETS = ("django_faq", "python_faq")
+DEFAULT_SETS = "django_faq,python_faq"
 SUPPORT = 0.6
-MIN_TERMS = 3
-BAR = {"citation_accuracy": 0.90, "cited_claims": 0.90, "beyond_passages": 0.10}
+_WORDS = re.compile(r"\w+")
 
 
-def question_set(data_dir: Path, per_set: int, passages: int, seed: int) -> list[dict[str, Any]]:
-    """Questions with their passages (relevant + BM25 distractors) and relevant ids."""
-    rng = random.Random(seed)
-    items = []
-    for name in SETS:
-        data = load_set(name, data_dir / name)
-        index = BM25Index(data.doc_ids, data.documents)
-        text = dict(zip(data.doc_ids, data.texts, strict=True))
-        qids = rng.sample(sorted(data.queries), min(per_set, len(data.queries)))
-        runs = index.search([data.queries[q] for q in qids], top_k=passages + 10)
-        for qid, run in zip(qids, runs, strict=True):
-            relevant = [d for d, g in data.qrels[qid].items() if g > 0 and text.get(d, "").strip()]
-            if not relevant:
-                continue
-            others = [d for d in run if d not in data.qrels[qid]][: passages - 1]
-            chosen = [relevant[0], *others]
-            rng.shuffle(chosen)
-            hits = [Hit(str(i), 1.0, text[d], d) for i, d in enumerate(chosen, 1)]
-            items.append(
-                {
-                    "set": name,
-                    "qid": qid,
-                    "question": data.queries[qid],
-                    "hits": hits,
-                    "relevant": set(relevant),
-                }
-            )
-    return items
+def words(text: str) -> str:
+    """``text`` as lower-case words joined by single spaces (for "contains" checks)."""
+    return " ".join(_WORDS.findall(text.lower()))
 
 
-def support(claim: str, passage: str) -> float | None:
-    """Share of the claim's content terms found in the passage (None: too few terms)."""
-    terms = set(analyze(claim))
-    if len(terms) < MIN_TERMS:
-        return None
-    return len(terms & set(analyze(passage))) / len(terms)
+def key_sentence(question: str, passage: str, teacher: Encoder) -> str:
+    """The passage's sentence (cleaned as an answer quotes it) most similar to the
+    question under the teacher; "" for a passage without one."""
+    sentences = [clean_sentence(s) for s in split_sentences(readable_text(passage))]
+    sentences = [s for s in sentences if len(s.split()) >= 3]
+    if not sentences:
+        return ""
+    scores = teacher.encode_documents(sentences) @ teacher.encode_queries([question])[0]
+    return sentences[int(np.argmax(scores))]
 
 
-def score_answer(answer: Answer, item: dict[str, Any]) -> dict[str, Any]:
+def supports(piece: str, passage: str) -> bool:
+    """Whether ``passage`` holds ``piece``: quoted, or most of its content terms."""
+    if words(piece) and words(piece) in words(readable_text(passage)):
+        return True
+    terms = set(analyze(piece))
+    return bool(terms) and len(terms & set(analyze(passage))) / len(terms) >= SUPPORT
+
+
+def score(answer: Answer, page: Page, keys: list[str]) -> dict[str, int]:
     """Counts for one answer (see the module docstring)."""
-    hits = item["hits"]
     points = answer.points or tuple(claims(answer.text))
-    row = {
-        "cites": 0,
-        "cites_ok": 0,
-        "scored": 0,
-        "cited_claims": 0,
-        "beyond": 0,
-        "claims": len(points),
-        "readable": 0,
-        "repeated": 0,
-    }
-    seen: set[str] = set()
+    cites = ok = beyond = 0
     for point in points:
-        row["readable"] += rejection(point.sentence) is None
-        key = point.sentence.lower()
-        if key in seen:
-            row["repeated"] += 1
-            continue
-        seen.add(key)
-        supports = [support(point.sentence, h.text) for h in hits]
-        if supports[0] is None:
-            continue
-        row["scored"] += 1
-        row["beyond"] += max(s or 0.0 for s in supports) < SUPPORT
-        row["cited_claims"] += bool(point.numbers)
         for n in point.numbers:
-            row["cites"] += 1
-            row["cites_ok"] += 1 <= n <= len(hits) and (supports[n - 1] or 0.0) >= SUPPORT
-    cited_sources = {hits[n - 1].source for p in points for n in p.numbers if 1 <= n <= len(hits)}
-    row["cites_relevant"] = bool(cited_sources & item["relevant"])
-    return row
+            cites += 1
+            if not 1 <= n <= len(page.hits):
+                beyond += 1
+            elif supports(point.sentence, page.hits[n - 1].text):
+                ok += 1
+    text = words(" ".join(p.sentence for p in points) or answer.text)
+    found = any(k and words(k) in text for k in keys)
+    return {"cites": cites, "cites_ok": ok, "beyond": beyond, "key": int(found)}
 
 
-def run_generator(generator: Generator, items: list[dict[str, Any]]) -> dict[str, Any]:
-    rows, seconds, examples = [], [], []
-    for item in items:
-        t0 = time.perf_counter()
-        answer = generator.generate(item["question"], item["hits"])
-        seconds.append(time.perf_counter() - t0)
-        rows.append(score_answer(answer, item))
-        logger.info("%s %d/%d: %.1f s", generator.name, len(rows), len(items), seconds[-1])
-        if len(examples) < 4:
-            examples.append({"question": item["question"], "answer": answer.text})
+def measure(generator: Generator, pages: list[Page], teacher: Encoder) -> dict[str, Any]:
+    """The figures of ``generator`` over ``pages`` (one set)."""
+    rows, seconds = [], []
+    for page in pages:
+        relevant = [h for h in page.hits if h.id in page.relevant]
+        keys = [key_sentence(page.query, h.text, teacher) for h in relevant]
+        started = time.perf_counter()
+        answer = generator.generate(page.query, page.hits)
+        seconds.append(time.perf_counter() - started)
+        rows.append({**score(answer, page, keys), "retrieved": int(bool(relevant))})
     total = {k: sum(r[k] for r in rows) for k in rows[0]}
+    retrieved, cites = total["retrieved"], total["cites"]
     return {
-        "answers": len(rows),
-        "empty_answers": sum(r["claims"] == 0 for r in rows),
-        "claims": total["claims"],
-        "scored_claims": total["scored"],
-        "citation_accuracy": _ratio(total["cites_ok"], total["cites"]),
-        "cited_claims": _ratio(total["cited_claims"], total["scored"]),
-        "beyond_passages": _ratio(total["beyond"], total["scored"]),
-        "cites_relevant": _ratio(total["cites_relevant"], len(rows)),
-        "readable_claims": _ratio(total["readable"], total["claims"]),
-        "repeated_claims": _ratio(total["repeated"], total["claims"]),
-        "seconds_mean": statistics.fmean(seconds),
-        "seconds_median": statistics.median(seconds),
-        "examples": examples,
+        "questions": len(rows),
+        "relevant_retrieved": round(retrieved / len(rows), 4),
+        "key_sentence_rate": round(total["key"] / retrieved, 4) if retrieved else None,
+        "key_sentence_rate_all": round(total["key"] / len(rows), 4),
+        "citations": cites,
+        "citation_accuracy": round(total["cites_ok"] / cites, 4) if cites else None,
+        "cited_not_retrieved": round(total["beyond"] / cites, 4) if cites else 0.0,
+        "empty_answers": sum(r["cites"] == 0 for r in rows),
+        "seconds_mean": round(statistics.fmean(seconds), 4),
     }
 
 
-def _ratio(part: float, whole: float) -> float:
-    return part / whole if whole else 0.0
+#: Sentences the rules before issue 32 let through that the answer now leaves out.
+BEFORE_ALLOWED = (None, "a pointer elsewhere", "a question, not an answer")
 
 
-def verdict(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Whether SmolLM2 meets the bar, and which generator is the default."""
-    smol, extractive = results.get("smollm2", {}), results["extractive"]
-    if "citation_accuracy" not in smol:
-        return {"offer_smollm2": False, "default": "extractive", "why": "SmolLM2 not measured"}
-    misses = [k for k, v in BAR.items() if (smol[k] > v if k == "beyond_passages" else smol[k] < v)]
-    if smol["cites_relevant"] < extractive["cites_relevant"] - 0.10:
-        misses.append("cites_relevant")
-    offer = not misses
-    wins = offer and smol["cites_relevant"] >= extractive["cites_relevant"] + 0.10
-    why = "meets the bar" if offer else "misses the bar on " + ", ".join(misses)
-    return {"offer_smollm2": offer, "default": "smollm2" if wins else "extractive", "why": why}
+class BeforeIssue32:
+    """The extractive answer as it was before issue 32, for comparison: the four
+    retrieved sentences closest to the question (whole, no markup, a clause; pointers
+    elsewhere and questions allowed, as they were), over 0.2 and 0.6 x the best, near-duplicates
+    (cosine >= 0.92) dropped, grouped by passage."""
+
+    name = "extractive before issue 32"
+
+    def __init__(self, encoder: Encoder) -> None:
+        self.encoder = encoder
+
+    def generate(self, query: str, passages: Sequence[Hit]) -> Answer:
+        found = [
+            (n, pos, s)
+            for n, hit in enumerate(passages, 1)
+            for pos, raw in enumerate(split_sentences(hit.text))
+            if rejection(s := clean_sentence(raw)) in BEFORE_ALLOWED
+        ]
+        if not found:
+            return Answer(query, "", (), tuple(passages), self.name)
+        vectors = self.encoder.encode_documents([c[2] for c in found])
+        scores = vectors @ self.encoder.encode_queries([query])[0]
+        floor, chosen = max(0.2, 0.6 * float(scores.max())), []
+        for i in np.argsort(-scores, kind="stable"):
+            near = chosen and float(np.max(vectors[chosen] @ vectors[i])) >= 0.92
+            if scores[i] < floor or len(chosen) >= 4:
+                break
+            if not near:
+                chosen.append(int(i))
+        chosen.sort(key=lambda i: found[i][:2])
+        points = tuple(AnswerPoint(found[i][2], (found[i][0],)) for i in chosen)
+        return Answer(query, points_text(points), (), tuple(passages), self.name, points=points)
 
 
-def smollm2_results(items: list[dict[str, Any]], max_new_tokens: int) -> dict[str, Any]:
-    """SmolLM2's scores, or why it could not run (the optional package is missing)."""
-    from usecases.local_llm import LocalModelUnavailable, SmolLM2Generator
+def generators(args: argparse.Namespace, teacher: Encoder) -> dict[str, Generator]:
+    out: dict[str, Generator] = {
+        "extractive": ExtractiveGenerator(answer_scorer(teacher, teacher)),
+        "extractive, every sentence encoded": ExtractiveGenerator(teacher),
+    }
+    if not args.no_before:
+        out[BeforeIssue32.name] = BeforeIssue32(teacher)
+    if args.llm_url:
+        out[f"llm:{args.llm_model}"] = OpenAICompatibleGenerator(args.llm_url, args.llm_model)
+    if args.smollm2:
+        from usecases.local_llm import SmolLM2Generator
 
-    generator = SmolLM2Generator(max_new_tokens=max_new_tokens)
-    try:
-        t0 = time.perf_counter()
-        generator.load()
-    except LocalModelUnavailable as exc:
-        return {"unavailable": str(exc)}
-    load_s = time.perf_counter() - t0
-    return {**run_generator(generator, items), "load_seconds": load_s}
+        out["smollm2"] = SmolLM2Generator()
+    return out
 
 
 def markdown(payload: dict[str, Any]) -> str:
     cols = [
+        "questions",
+        "relevant_retrieved",
+        "key_sentence_rate",
+        "key_sentence_rate_all",
         "citation_accuracy",
-        "cited_claims",
-        "beyond_passages",
-        "cites_relevant",
-        "readable_claims",
-        "repeated_claims",
-        "claims",
+        "cited_not_retrieved",
         "empty_answers",
         "seconds_mean",
     ]
     lines = [
-        "# Answer quality: extractive vs SmolLM2-135M (offline)",
+        "# Ask: does the answer answer?",
         "",
-        f"{payload['questions']} questions ({', '.join(SETS)}), {payload['passages']} passages "
-        f"each (the judged relevant one + BM25 distractors), seed {payload['seed']}. "
-        f"A claim is supported by a passage when >= {SUPPORT:.0%} of its content terms "
-        f"(stemmed, stop words dropped) occur in it; claims with < {MIN_TERMS} terms are "
-        "not scored. Bar for offering SmolLM2 (fixed before measuring): citation accuracy "
-        ">= 90%, cited claims >= 90%, beyond the passages <= 10%, cites the relevant "
-        "passage no less than 10 points below extractive.",
+        f"The dev suite's judged questions, {payload['passages']} passages each (the "
+        "teacher's top documents, as the Ask page retrieves them). Key sentence: the "
+        "retrieved relevant passage's sentence most similar to the question under the "
+        "teacher; `key_sentence_rate` over the questions whose relevant passage was "
+        "retrieved. A citation is accurate when its passage holds the cited piece (quoted, "
+        f"or >= {SUPPORT:.0%} of its content terms).",
         "",
-        "| generator | " + " | ".join(cols) + " |",
-        "|---|" + "---|" * len(cols),
+        "| generator | set | " + " | ".join(cols) + " |",
+        "|---|---|" + "---|" * len(cols),
     ]
-    for name, res in payload["results"].items():
-        if "unavailable" in res:
-            lines.append(f"| {name} | not measured: {res['unavailable']} |")
-            continue
-        cells = [f"{res[c]:.2f}" if isinstance(res[c], float) else str(res[c]) for c in cols]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    if payload.get("note"):
-        lines += ["", f"Note: {payload['note']}"]
-    v = payload["verdict"]
-    lines += [
-        "",
-        f"**Verdict:** offer SmolLM2: {v['offer_smollm2']} ({v['why']}); default: {v['default']}.",
-        "",
-    ]
-    if "load_seconds" in payload["results"].get("smollm2", {}):
-        lines.append(f"SmolLM2 load: {payload['results']['smollm2']['load_seconds']:.1f} s.")
-    for name, res in payload["results"].items():
-        for ex in res.get("examples", [])[:2]:
-            answer = ex["answer"].replace("\n", " ")[:400]
-            lines.append(f"- {name}, *{ex['question']}* → {answer}")
+    for name, sets in payload["generators"].items():
+        for set_name, res in sets.items():
+            cells = [
+                "—"
+                if res[c] is None
+                else f"{res[c]:.2f}"
+                if isinstance(res[c], float)
+                else str(res[c])
+                for c in cols
+            ]
+            lines.append(f"| {name} | {set_name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--quick", action="store_true", help="3 questions per set, smoke run")
-    parser.add_argument("--per-set", type=int, default=20, help="questions per FAQ set")
-    parser.add_argument("--passages", type=int, default=4, help="passages per question")
+    parser.add_argument("--sets", default=DEFAULT_SETS, help=f"default {DEFAULT_SETS}")
+    parser.add_argument("--per-set", type=int, default=0, help="questions per set (0: all)")
+    parser.add_argument("--passages", type=int, default=5, help="passages per question (5)")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--max-new-tokens", type=int, default=160)
-    parser.add_argument("--no-smollm2", action="store_true", help="measure extractive only")
+    parser.add_argument("--threads", type=int, default=1, help="teacher threads (default 1)")
+    parser.add_argument("--llm-url", default="", help="an OpenAI-compatible endpoint too")
+    parser.add_argument("--llm-model", default="", help="its model name")
+    parser.add_argument("--smollm2", action="store_true", help="the optional SmolLM2 too")
     parser.add_argument(
-        "--data", type=Path, default=DEV_SUITE, help="the dev suite's folder (data/dev_suite)"
+        "--no-before", action="store_true", help="skip the answer as it was before issue 32"
     )
-    parser.add_argument("--out", type=Path, default=OUT, help="output path without suffix")
-    parser.add_argument("--note", default="", help="a line for the report (run conditions)")
+    parser.add_argument("--out", default="answer_quality", help="result name")
     add_shared_flag(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    per_set = 3 if args.quick else args.per_set
-    items = question_set(args.data, per_set, args.passages, args.seed)
-    settings = load_settings()
-    results = {
-        "extractive": run_generator(ExtractiveGenerator(build_encoder("teacher", settings)), items)
-    }
-    if not args.no_smollm2:
-        results["smollm2"] = smollm2_results(items, args.max_new_tokens)
+    teacher = product_encoder("teacher", args.threads)
+    chosen = generators(args, teacher)
+    results: dict[str, dict[str, Any]] = {name: {} for name in chosen}
+    for set_name, folder in parse_sets(args.sets).items():
+        pages = result_pages(load_set(set_name, folder), teacher, args.passages)
+        if args.per_set:
+            pages = random.Random(args.seed).sample(pages, min(args.per_set, len(pages)))
+        for name, generator in chosen.items():
+            results[name][set_name] = measure(generator, pages, teacher)
+            logger.info("%s on %s: %s", name, set_name, results[name][set_name])
     payload = {
-        "questions": len(items),
         "passages": args.passages,
+        "per_set": args.per_set,
         "seed": args.seed,
-        "quick": args.quick,
         "support_threshold": SUPPORT,
-        "min_terms": MIN_TERMS,
-        "bar": BAR,
-        "results": results,
-        "note": args.note,
+        "sets": results["extractive"],
+        "generators": results,
     }
-    payload["verdict"] = verdict(results)
-    out = args.out.with_suffix(".json")
     topic = "answer quality"
-    write_result(
-        out.stem, payload, markdown(payload), topic=topic, shared=args.shared, folder=out.parent
-    )
+    write_result(args.out, payload, markdown(payload), topic=topic, shared=args.shared)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -78,8 +78,12 @@ FRONTIER = ("frontier",)
 SHARED, ALONE = True, False
 #: Unstamped result files: stem -> what they do not say. Dates: ``git log -1 --format=%cs``.
 LEGACY: dict[str, Legacy] = {
-    "answer_quality": Legacy(
-        "answers", "python benchmarks/answer_quality.py", "2026-11-29", SHARED
+    "answer_quality_smollm2": Legacy(
+        "answers",
+        "python benchmarks/answer_quality.py (before issue 32: extractive against SmolLM2)",
+        "2026-11-29",
+        SHARED,
+        ("answer_quality",),
     ),
     "chunking_choice": Legacy(
         QUALITY, "python benchmarks/chunking_choice.py --docs 1500", "2026-11-24"
@@ -389,6 +393,22 @@ def _scalars(d: dict) -> str | None:
     return None
 
 
+def _highlighting(d: dict) -> str | None:
+    encoders = d.get("encoders")
+    if not (isinstance(encoders, dict) and all("p95_ms" in e for e in encoders.values())):
+        return None
+    parts = (f"{n} p95 {e['p95_ms']:.0f} ms" for n, e in encoders.items())
+    return "10-hit page, default scorer: " + ", ".join(parts)
+
+
+def _answers(d: dict) -> str | None:
+    sets = d.get("sets")
+    if not (isinstance(sets, dict) and all("key_sentence_rate" in s for s in sets.values())):
+        return None
+    rates = (f"{n} {s['key_sentence_rate']:.2f}" for n, s in sets.items())
+    return "key sentence in the answer: " + ", ".join(rates)
+
+
 def _best_row(d: Any) -> str | None:
     if not (isinstance(d, list) and d and {"config", "ndcg@10"} <= d[0].keys()):
         return None
@@ -410,6 +430,8 @@ HEADLINES: tuple[Callable[[Any], str | None], ...] = (
     _default_mode,
     _teacher_sets,
     _scalars,
+    _highlighting,
+    _answers,
 )
 
 

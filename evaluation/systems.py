@@ -14,7 +14,7 @@ Collections are named from the corpus hash, ``max_seq_length`` and the encoder. 
 package never writes into them: a :data:`CorpusIndexer` passed in does (the use-case
 layer's indexing rules: reused when complete, built by the same writer as files, given
 the full-text field in place when it lacks one). A system's ``index_bytes``
-is its collection's own size in the Milvus Lite file (:mod:`evaluation.index_size`),
+is its collection's own size in the Milvus Lite file (``VectorStore.collection_bytes``),
 not the whole file's. Queries go one at a
 time (the UI's path), so latencies are per query, after one warm-up.
 """
@@ -36,7 +36,6 @@ from tqdm import tqdm
 from encoders import Encoder, SystemSpec, check_pairing
 from evaluation.beir import BeirDataset, dataset_slug
 from evaluation.config import EvalConfig
-from evaluation.index_size import collection_bytes
 from evaluation.metrics import evaluate_run, ranking
 from evaluation.report import SystemResult
 from indexer.retrieval import Mode, Retriever, collection_name
@@ -148,8 +147,10 @@ def index_sizes(store: VectorStore, collection: str) -> dict[str, int | None]:
     """``index_bytes``: the collection's own pages in a Milvus Lite file (None for a
     server or where not measurable); ``store_file_bytes``: the whole file, every
     collection in it."""
-    own = None if store.is_server else collection_bytes(store.location, collection)
-    return {"index_bytes": own, "store_file_bytes": store.disk_bytes()}
+    return {
+        "index_bytes": store.collection_bytes(collection),
+        "store_file_bytes": store.disk_bytes(),
+    }
 
 
 def scored(

@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from indexer.readable import RULE_LINE, heading_label
 from indexer.types import Chunk
 
 
@@ -77,14 +78,16 @@ def precut_long_elements(elements: list[Any], limit: int) -> list[Any]:
 
 
 def to_chunks(pieces: list[Any], source: str, file_type: str) -> list[Chunk]:
-    """Chunks of the non-empty ``pieces``, numbered, each under the last section title seen."""
+    """Chunks of the non-empty ``pieces``, numbered, each under the last heading seen
+    (:func:`section_titles`)."""
     chunks: list[Chunk] = []
+    headings = section_titles(pieces)
     section = ""
     for piece in pieces:
         text = (piece.text or "").strip()
         if not text:
             continue
-        section = _section_of(piece) or section
+        section = _section_of(piece, headings) or section
         page = getattr(piece.metadata, "page_number", None)
         chunks.append(
             Chunk(
@@ -99,16 +102,46 @@ def to_chunks(pieces: list[Any], source: str, file_type: str) -> list[Chunk]:
     return chunks
 
 
-_RULE_LINE = re.compile(r"^[=\-~^\"'`#*+_:.]{3,}$")
+#: A reST title with its over- and underline, joined by the plain-text partitioner into
+#: one element (``===== Title =====``).
+_FRAMED_TITLE = re.compile(r"^([=\-~^#*+])\1{2,}\s+(?P<title>\S.*?)\s+\1{3,}$", re.S)
 
 
-def _section_of(piece: Any) -> str:
-    """The first title among the chunk's original elements, without rule lines or markup."""
+def section_titles(pieces: list[Any]) -> dict[int, str]:
+    """The headings among every piece's elements, by ``id`` of the element: its label.
+
+    A page whose titles are underlined (reST read as plain text: the partitioner makes
+    any short line a ``Title``, and leaves each real heading's underline as the next
+    element) has only those as headings, and a title framed by its over- and underline;
+    on any other page (Markdown, HTML, plain text) a ``Title`` is a heading when
+    :func:`indexer.readable.heading_label` accepts it (not code, an option, a sentence
+    or a lead-in).
+    """
+    elements = [e for p in pieces for e in (getattr(p.metadata, "orig_elements", None) or [])]
+    underlined: dict[int, str] = {}
+    for i, element in enumerate(elements):
+        text = (element.text or "").strip()
+        framed = _FRAMED_TITLE.match(text)
+        after = (elements[i + 1].text or "") if i + 1 < len(elements) else ""
+        if framed:
+            underlined[id(element)] = heading_label(framed.group("title"))
+        elif element.category == "Title" and (RULE_LINE.match(after) or _ruled(text)):
+            underlined[id(element)] = heading_label(text)
+    if underlined:
+        return {key: label for key, label in underlined.items() if label}
+    titles = (e for e in elements if e.category == "Title")
+    return {id(e): label for e in titles if (label := heading_label(e.text or ""))}
+
+
+def _ruled(text: str) -> bool:
+    """Whether a title element carries its own underline (partitioner joined the lines)."""
+    return any(RULE_LINE.match(line) for line in text.splitlines()[1:])
+
+
+def _section_of(piece: Any, headings: dict[int, str]) -> str:
+    """The label of the first heading among the chunk's original elements, or ``""``."""
     for element in getattr(piece.metadata, "orig_elements", None) or []:
-        if element.category != "Title":
-            continue
-        lines = [ln.strip() for ln in element.text.splitlines()]
-        title = " ".join(ln for ln in lines if ln and not _RULE_LINE.match(ln))
-        if title and not title.startswith(".."):
-            return title[:300]
+        label = headings.get(id(element))
+        if label:
+            return label[:300]
     return ""

@@ -8,11 +8,12 @@ with ``unsafe_allow_html``.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -66,6 +67,19 @@ def source_format(service: SearchService) -> SourceFormat:
     built from (``IndexLibrary.source_roots``); whole while the source lists of a large
     index are still loading."""
     return SourceFormat(attempt(lambda: service.library.source_roots(wait=FILTER_WAIT_S)) or ())
+
+
+def table_text(rows: list[dict[str, Any]], digits: int = 2) -> list[dict[str, str]]:
+    """Rows for ``st.dataframe`` as text: a missing figure (None, NaN, a key a row lacks)
+    reads ``—`` (a table draws None as the word), floats with ``digits`` decimals."""
+
+    def cell(value: Any) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "—"
+        return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+    keys = list(dict.fromkeys(key for row in rows for key in row))
+    return [{key: cell(row.get(key)) for key in keys} for row in rows]
 
 
 def format_bytes(size: int | None) -> str:

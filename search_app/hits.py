@@ -1,7 +1,9 @@
 """Ranked hits as the Search page shows them: header, text (highlighted or plain), timing.
 
 Chunk text goes out only through ``st.text`` or Markdown escaped by
-:func:`search_app.components.escape_markdown`.
+:func:`search_app.components.escape_markdown`, and as a reader sees it: without markup
+(:func:`indexer.readable.readable_text`), the text as indexed one click away; a stored
+section is shown only when it is a heading (:func:`indexer.readable.heading_label`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from indexer.readable import heading_label, readable_text
 from indexer.types import Hit
 from search_app.components import WHOLE, SourceFormat, attempt, code_span, escape_markdown
 from usecases.highlight import Highlight, Span
@@ -20,16 +23,22 @@ def hit_header(rank: int, hit: Hit, show: SourceFormat = WHOLE) -> str:
     """``**1.** score `0.812` · docs/x.md · § Section · page 3`` (escaped; the source as
     ``show`` gives it)."""
     where = escape_markdown(show(hit.source))
-    section = f" · § {escape_markdown(hit.section)}" if hit.section else ""
+    label = heading_label(hit.section)
+    section = f" · § {escape_markdown(label)}" if label else ""
     page = f" · page {hit.page}" if hit.page >= 0 else ""
     return f"**{rank}.** score `{hit.score:.3f}` · {where}{section}{page}"
 
 
 def highlighted_markdown(highlight: Highlight) -> str:
     """The sentences, escaped, the best ones in bold, words matching the query's terms
-    on a background (keyword and hybrid search)."""
-    marked = (marked_words(s, highlight.spans(i)) for i, s in enumerate(highlight.sentences))
-    return " ".join(f"**{s}**" if i in highlight.best else s for i, s in enumerate(marked))
+    on a background (keyword and hybrid search); the text's paragraphs kept."""
+    out = []
+    for i, sentence in enumerate(highlight.sentences):
+        marked = marked_words(sentence, highlight.spans(i))
+        if i in highlight.best:
+            marked = f"**{marked}**"
+        out.append(("\n\n" if i and i in highlight.starts else " " if i else "") + marked)
+    return "".join(out)
 
 
 def marked_words(text: str, spans: tuple[Span, ...]) -> str:
@@ -42,18 +51,36 @@ def marked_words(text: str, spans: tuple[Span, ...]) -> str:
     return "".join([*out, escape_markdown(text[end:])])
 
 
+def shown_text(text: str) -> str:
+    """A chunk's text as the pages show it: without markup; a chunk that was nothing but
+    markup (a table of contents, a label) says so."""
+    return readable_text(text) or "(only markup: nothing to read in this chunk)"
+
+
 def render_hit_body(hit: Hit, highlight: Highlight | None) -> None:
-    """The chunk text: highlighted (escaped Markdown) with the full text folded, or plain."""
+    """The chunk text without markup: highlighted (escaped Markdown) with the full text
+    folded, or plain; the text as indexed folded below when it differs."""
+    readable = shown_text(hit.text)
     if highlight is not None and highlight.marked:
         st.markdown(highlighted_markdown(highlight))
         with st.expander("Full chunk text"):
-            st.text(hit.text)
+            st.text(readable)
     else:
-        st.text(hit.text)
+        st.text(readable)
+    if readable != hit.text.strip():
+        with st.expander("As indexed (with its markup)"):
+            st.text(hit.text)
 
 
 def timing_caption(result: SearchResult) -> str:
-    extra = f" (+ {result.highlight_ms:.0f} ms highlighting)" if result.highlights else ""
+    """Hits, collection, system and mode, and the time each step took: highlighting
+    beside the search, with what scored the sentences."""
+    extra = ""
+    if result.highlights:
+        extra = (
+            f" · highlighting **{result.highlight_ms:.0f} ms** "
+            f"({escape_markdown(result.highlighted_by)})"
+        )
     return (
         f"{len(result.hits)} hits for `{code_span(result.query)}` "
         f"from `{code_span(result.collection)}` ({escape_markdown(result.full_label)}) — "

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 from core.settings import SEARCH_MODES, Settings
 from indexer.names import shown_source
+from indexer.readable import heading_label, readable_text
 from indexer.stores import Fusion
 from shell.common import EXIT_OK, Handler, Subparsers, add_store_options
 
@@ -148,9 +149,10 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps([h.__dict__ for h in result.hits], indent=2))
         return EXIT_OK
     for rank, hit in enumerate(result.hits, 1):
-        where = shown_source(hit.source, roots) + (f" § {hit.section}" if hit.section else "")
+        label = heading_label(hit.section)
+        where = shown_source(hit.source, roots) + (f" § {label}" if label else "")
         print(f"{rank:>2}. {hit.score:.3f}  {where}")
-        print("    " + " ".join(hit.text.split())[:200])
+        print("    " + " ".join(readable_text(hit.text).split())[:200])
     timing = f"{result.encode_ms:.0f} ms encode + {result.search_ms:.0f} ms search"
     relative = f"; sources relative to {roots[0]}" if roots else ""
     print(f"({result.system}: {result.mode_label} search, {timing}{relative})")

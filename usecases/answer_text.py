@@ -21,6 +21,10 @@ every candidate sentence goes through :func:`clean_sentence` and is kept only wh
    subject pronoun (``you``, ``they``...), a verb from a small lexicon of common
    (documentation) verbs in any regular form, or a word ending in ``-ed``/``-ing``.
    ``New in version 3.8.`` and ``Height of the image in pixels.`` are dropped.
+8. an answer, not a pointer: ``See the SQL topic for more information.`` and ``For more
+   details, read ...`` send the reader elsewhere and are dropped.
+9. an answer, not a question: a sentence ending with ``?`` (an FAQ's heading, a rhetorical
+   question) is dropped.
 """
 
 from __future__ import annotations
@@ -48,6 +52,12 @@ _RESIDUE = re.compile(
 )
 _PROSE_TOKEN = re.compile(r"^[\"'“‘(`]*[A-Za-z][A-Za-z'’\-]*[\"'”’)`,.;:!?]*$")
 _WORD = re.compile(r"[a-z]+")
+#: A sentence that only sends the reader elsewhere (rule 8).
+_POINTER = re.compile(
+    r"^(?:see|read|refer to|consult|check out|for (?:more|further|full) (?:information|details)"
+    r"|more (?:information|details))\b",
+    re.IGNORECASE,
+)
 
 
 def _wordset(text: str) -> frozenset[str]:
@@ -87,10 +97,13 @@ _IRREGULAR = _wordset(
 
 @dataclass(frozen=True)
 class AnswerPoint:
-    """One claim of an answer: a whole sentence and the passage number(s) it cites."""
+    """One piece of an answer and the passage number(s) it cites: a whole sentence
+    (``kind`` ``text``), a list item (``item``, a step of a procedure) or a code block
+    quoted whole (``code``)."""
 
     sentence: str
     numbers: tuple[int, ...]
+    kind: str = "text"
 
 
 def _verb_forms() -> frozenset[str]:
@@ -117,7 +130,7 @@ def clean_sentence(sentence: str) -> str:
 
 
 def rejection(sentence: str, min_words: int = 4) -> str | None:
-    """Why a cleaned sentence cannot stand in an answer (rules 2-7), or None if it can."""
+    """Why a cleaned sentence cannot stand in an answer (rules 2-9), or None if it can."""
     bare = _CITATION.sub("", sentence).strip()
     words = bare.split()
     if not _START.match(bare) or not _END.search(bare):
@@ -132,6 +145,10 @@ def rejection(sentence: str, min_words: int = 4) -> str | None:
         return "code, not prose"
     if not has_verb_cue(bare):
         return "no verb"
+    if _POINTER.match(bare):
+        return "a pointer elsewhere"
+    if bare.rstrip("\"'”’)]").endswith("?"):
+        return "a question, not an answer"
     return None
 
 
@@ -167,21 +184,21 @@ def _balanced(text: str) -> bool:
     return not any(depth.values())
 
 
-def grouped(points: Iterable[AnswerPoint]) -> list[tuple[int, list[AnswerPoint]]]:
-    """Points grouped by their first cited passage, groups in first-appearance order."""
-    groups: dict[int, list[AnswerPoint]] = {}
-    for point in points:
-        groups.setdefault(point.numbers[0] if point.numbers else 0, []).append(point)
-    return list(groups.items())
-
-
 def points_text(points: Iterable[AnswerPoint]) -> str:
-    """Plain-text answer: each sentence followed by its ``[n]``, grouped by source."""
-    parts = []
-    for _, group in grouped(points):
-        for point in group:
-            parts.append(f"{point.sentence} " + "".join(f"[{n}]" for n in point.numbers))
-    return " ".join(part.rstrip() for part in parts)
+    """Plain-text answer in the points' order: sentences run on, each followed by its
+    ``[n]``; a list item on a line of its own after ``- ``; a code block on lines of its
+    own, indented, its ``[n]`` after it."""
+    out = ""
+    for point in points:
+        cites = "".join(f"[{n}]" for n in point.numbers)
+        if point.kind == "code":
+            code = "\n".join("    " + line for line in point.sentence.splitlines())
+            out = f"{out.rstrip()}\n\n{code}\n{cites}\n\n"
+        elif point.kind == "item":
+            out = f"{out.rstrip()}\n- {point.sentence} {cites}\n"
+        else:
+            out += ("" if not out or out.endswith("\n") else " ") + f"{point.sentence} {cites}"
+    return out.strip()
 
 
 _LEADING_CITES = re.compile(r"^((?:\s*\[\d{1,3}\])+)\s*")

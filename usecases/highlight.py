@@ -1,6 +1,10 @@
 """Sentences of retrieved text, which of them best match a query, and which of their
 words the query's terms match (no Streamlit here).
 
+Hits are highlighted in the text a reader sees (:func:`indexer.readable.readable_text`:
+no markup), and sentences are scored by a :class:`~usecases.sentence_scores.SentenceScorer`
+(static word vectors by default, the full encoder on request).
+
 Words match as keyword search matches them: both sides go through the analysis the
 in-memory store uses to reproduce Milvus's ``english`` analyzer
 (:func:`indexer.stores.bm25.analyze`: lower-cased, Snowball-stemmed, stop words
@@ -18,8 +22,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from encoders import Encoder
+from indexer.readable import readable_text
 from indexer.stores.bm25 import analyze
+from usecases.sentence_scores import SentenceScorer
 
 if TYPE_CHECKING:
     from usecases.results import SearchResult
@@ -65,13 +70,15 @@ class Highlight:
     """A text as sentences with their query similarity; ``best`` indexes the top ones.
 
     ``matches`` holds, per sentence, the spans of the words the query's terms match
-    (empty when terms were not asked for).
+    (empty when terms were not asked for); ``starts`` the sentences that open a paragraph
+    (a page keeps the text's paragraphs: a heading, a code line, a list item).
     """
 
     sentences: tuple[str, ...]
     scores: tuple[float, ...]
     best: frozenset[int]
     matches: tuple[tuple[Span, ...], ...] = ()
+    starts: frozenset[int] = frozenset()
 
     def spans(self, sentence: int) -> tuple[Span, ...]:
         """The matched words' spans in sentence ``sentence`` (none when not computed)."""
@@ -86,48 +93,64 @@ class Highlight:
 def highlight_texts(
     query: str,
     texts: Sequence[str],
-    encoder: Encoder | None,
+    scorer: SentenceScorer | None,
     per_text: int = 2,
     relative: float = 0.75,
     terms: bool = False,
 ) -> list[Highlight]:
     """Split each text into sentences and mark its ``per_text`` most query-like ones.
 
-    Similarity is the cosine under ``encoder`` (one batch for all sentences). Marked
-    sentences score above 0 and at least ``relative`` × the text's best score. A text
-    with a single sentence gets nothing marked: emphasising all of it says nothing.
-    Without an ``encoder`` (keyword search encodes nothing) no sentence is scored. With
-    ``terms``, the words the query's terms match are found too (:func:`term_spans`).
+    Similarity comes from ``scorer`` (one call for all sentences). Marked sentences score
+    above 0 and at least ``relative`` × the text's best score. A text with a single
+    sentence gets nothing marked: emphasising all of it says nothing. Without a
+    ``scorer`` (keyword search encodes nothing) no sentence is scored. With ``terms``,
+    the words the query's terms match are found too (:func:`term_spans`).
     """
     split = [split_sentences(text) for text in texts]
+    starts = [
+        paragraph_starts(text, sentences) for text, sentences in zip(texts, split, strict=True)
+    ]
     flat = [s for sentences in split for s in sentences]
     scores = np.zeros(len(flat))
-    if flat and encoder is not None:
-        query_vec = encoder.encode_queries([query])[0]  # (dim,)
-        scores = encoder.encode_documents(flat) @ query_vec  # (n_sentences,)
+    if flat and scorer is not None:
+        scores = scorer.score(query, flat)  # (n_sentences,)
     wanted = query_terms(query) if terms else frozenset()
     out, start = [], 0
-    for sentences in split:
+    for sentences, opens in zip(split, starts, strict=True):
         own = np.asarray(scores[start : start + len(sentences)], dtype=np.float64)
         start += len(sentences)
         matches = tuple(term_spans(s, wanted) for s in sentences) if terms else ()
         best = _best(own, per_text, relative)
-        out.append(Highlight(tuple(sentences), tuple(float(s) for s in own), best, matches))
+        scored = tuple(float(s) for s in own)
+        out.append(Highlight(tuple(sentences), scored, best, matches, opens))
     return out
 
 
-def highlight_result(result: SearchResult, encoder: Encoder | None) -> SearchResult:
-    """``result`` with each hit's best-matching sentences marked, timed as ``highlight_ms``:
-    scored by ``encoder`` (the query's, None in keyword mode); in keyword and hybrid mode
-    the words the query's terms match are marked too."""
+def paragraph_starts(text: str, sentences: Sequence[str]) -> frozenset[int]:
+    """Indices of the ``sentences`` (of ``text``, as :func:`split_sentences` cut them)
+    that open one of its blank-line separated paragraphs."""
+    starts, index = set(), 0
+    for block in _BLOCKS.split(_RULE.sub("", text)):
+        if index < len(sentences) and block.strip():
+            starts.add(index)
+        index += len(split_sentences(block))
+    return frozenset(starts)
+
+
+def highlight_result(result: SearchResult, scorer: SentenceScorer | None) -> SearchResult:
+    """``result`` with each hit's readable text (no markup) cut into sentences and the
+    best-matching ones marked, timed as ``highlight_ms`` (cleaning included): scored by
+    ``scorer`` (None in keyword mode); in keyword and hybrid mode the words the query's
+    terms match are marked too."""
     if not result.hits:
         return result
     t0 = time.perf_counter()
-    texts, terms = [h.text for h in result.hits], result.mode != "dense"
-    marked = highlight_texts(result.query, texts, encoder, terms=terms)
+    texts, terms = [readable_text(h.text) for h in result.hits], result.mode != "dense"
+    marked = highlight_texts(result.query, texts, scorer, terms=terms)
     highlights = {hit.id: h for hit, h in zip(result.hits, marked, strict=True)}
     elapsed_ms = (time.perf_counter() - t0) * 1000
-    return replace(result, highlights=highlights, highlight_ms=elapsed_ms)
+    by = scorer.name if scorer is not None else "matched words"
+    return replace(result, highlights=highlights, highlight_ms=elapsed_ms, highlighted_by=by)
 
 
 def _best(scores: np.ndarray, per_text: int, relative: float) -> frozenset[int]:

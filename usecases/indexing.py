@@ -25,6 +25,7 @@ from indexer.retrieval import collection_name
 from indexer.stores import VectorStore, open_store
 from indexer.types import Chunk
 from indexer.walk import Walk, walk_files
+from usecases.progress import file_bytes
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class NothingToIndexError(ValueError):
 class IndexEvents(Protocol):
     """What an indexing run tells its front end, as it happens."""
 
-    def started(self, files: int, engine: str) -> None: ...
+    def started(self, files: int, engine: str, total_bytes: int = 0) -> None: ...
 
     def file_done(self, result: FileResult, chunks_written: int) -> None: ...
 
@@ -48,8 +49,8 @@ class IndexEvents(Protocol):
 class QuietEvents:
     """Events that go to the log only."""
 
-    def started(self, files: int, engine: str) -> None:
-        logger.info("indexing %d files (%s engine)", files, engine)
+    def started(self, files: int, engine: str, total_bytes: int = 0) -> None:
+        logger.info("indexing %d files, %d bytes (%s engine)", files, total_bytes, engine)
 
     def file_done(self, result: FileResult, chunks_written: int) -> None:
         logger.debug("%s: %s", result.path, result.status)
@@ -148,7 +149,7 @@ def _run_local(
     store = store or open_store(settings.milvus_uri, settings.milvus_token)
     try:
         prepare_collections(store, settings, encoders, request.rebuild, events)
-        events.started(len(walk.files) + len(walk.skipped), "local")
+        events.started(len(walk.files) + len(walk.skipped), "local", file_bytes(walk.files))
         report = index_files(
             walk.files,
             encoders,

@@ -22,6 +22,7 @@ from indexer.retrieval import collection_name
 from indexer.stores import open_store
 from indexer.walk import Walk
 from usecases.indexing import IndexEvents, IndexRequest, collection_counts, prepare_collections
+from usecases.progress import file_bytes
 
 
 def run_on_ray(
@@ -43,7 +44,7 @@ def run_on_ray(
             except RayStartError as exc:  # tried twice: the report says so
                 names = [collection_name(settings.collection, e.name) for e in encoders]
                 return unstarted_report(walk.files, walk.skipped, names, str(exc)), {}
-            events.started(len(walk.files) + len(walk.skipped), "ray")
+            events.started(len(walk.files) + len(walk.skipped), "ray", file_bytes(walk.files))
             with session:
                 report = index_files_ray(
                     walk.files,

@@ -51,6 +51,8 @@ class IndexLibrary:
         self._loading: dict[str, threading.Thread] = {}
         self._generation = 0  # bumped by every write: a scan started before it is dropped
         self._sources_lock = threading.Lock()
+        #: collection -> ((file bytes, rows) when measured, its bytes)
+        self._sizes: dict[str, tuple[tuple[int | None, int], int | None]] = {}
 
     @property
     def upload_dir(self) -> Path:
@@ -147,6 +149,7 @@ class IndexLibrary:
         reports ``files=None`` and adds no sources.
         """
         collections, by_source = [], {}
+        total = self._ctx.store.disk_bytes()
         for name in self._ctx.indexed_encoders():
             coll = collection_name(self._ctx.base_collection, name)
             sources = self.sources(name, wait)
@@ -154,12 +157,20 @@ class IndexLibrary:
                 by_source.setdefault(source, {})[name] = n
             chunks = self._ctx.store.count(coll)
             files = None if sources is None else len(sources)
-            # one Lite file holds every collection: no per-collection size on disk
-            collections.append(CollectionStats(name, coll, chunks, files, None))
-        total = self._ctx.store.disk_bytes()
+            disk = self._collection_bytes(coll, (total, chunks))
+            collections.append(CollectionStats(name, coll, chunks, files, disk))
         return IndexOverview(
             self._ctx.settings.milvus_uri, collections, dict(sorted(by_source.items())), total
         )
+
+    def _collection_bytes(self, coll: str, state: tuple[int | None, int]) -> int | None:
+        """``coll``'s bytes in the store (``VectorStore.collection_bytes``), measured again
+        only when the file's size or the collection's row count changed."""
+        cached = self._sizes.get(coll)
+        if cached is None or cached[0] != state:
+            cached = (state, self._ctx.store.collection_bytes(coll))
+            self._sizes[coll] = cached
+        return cached[1]
 
     def delete_source(self, source: str, *, key: str | None = None) -> dict[str, int]:
         """Delete ``source``'s chunks from every encoder collection; encoder -> deleted.

@@ -3,13 +3,14 @@
 Chunks are numbered from 1 in retrieval order; an answer cites them inline as ``[n]``.
 Two generators:
 
-* :class:`ExtractiveGenerator` (the offline default): the retrieved chunks' sentences
-  that can stand alone (:mod:`usecases.answer_text`: whole, no markup, a clause) are
-  scored against the question with the retrieval encoder, near-duplicates dropped, the
-  best few kept and grouped by source in reading order; each is one claim
-  (:class:`AnswerPoint`) citing its ``[n]`` (the text: each sentence then its ``[n]``).
+* :class:`ExtractiveGenerator` (the offline default): a short answer quoted from the
+  passages, the lead passage first (the highest-ranked one holding the answer), whole
+  sentences in reading order, a procedure or a code block whole when a chosen sentence
+  introduces it, then a sentence or two from other passages; each piece an
+  :class:`AnswerPoint` citing its ``[n]`` (:mod:`usecases.answer_passages`).
 * :class:`OpenAICompatibleGenerator`: ``POST {base}/chat/completions`` with a grounded
-  prompt (answer only from the numbered passages, cite them), standard library only.
+  prompt (answer only from the numbered passages, cite them; the passages as a reader
+  sees them, without markup), standard library only.
 """
 
 from __future__ import annotations
@@ -24,12 +25,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import numpy as np
-
 from encoders import Encoder
+from indexer.readable import heading_label, readable_text
 from indexer.types import Hit
-from usecases.answer_text import AnswerPoint, answer_sentence, points_text
-from usecases.highlight import collapse_whitespace, split_sentences
+from usecases.answer_passages import Composition, compose_points
+from usecases.answer_text import AnswerPoint, points_text
+from usecases.sentence_scores import EncoderScorer, SentenceScorer
 
 if TYPE_CHECKING:
     from usecases.results import SearchResult
@@ -114,61 +115,29 @@ def _citations(numbers: Sequence[int], passages: Sequence[Hit]) -> tuple[Citatio
 
 
 class ExtractiveGenerator:
-    """Pick the retrieved sentences closest to the question; cite where each came from."""
+    """A short answer quoted from the passages, the top passage first, each piece cited
+    (:func:`usecases.answer_passages.compose_points`)."""
 
     name = "extractive"
 
     def __init__(
-        self,
-        encoder: Encoder,
-        max_sentences: int = 4,
-        min_score: float = 0.2,
-        relative: float = 0.6,
-        duplicate_cosine: float = 0.92,
-        min_words: int = 4,
+        self, scorer: Encoder | SentenceScorer, composition: Composition | None = None
     ) -> None:
-        self.encoder = encoder
-        self.max_sentences = max_sentences
-        self.min_score = min_score
-        self.relative = relative
-        self.duplicate_cosine = duplicate_cosine
-        self.min_words = min_words
+        self.scorer = scorer if isinstance(scorer, SentenceScorer) else EncoderScorer(scorer)
+        self.composition = composition or Composition()
 
     def generate(self, query: str, passages: Sequence[Hit]) -> Answer:
-        # (passage number, position in passage, sentence)
-        candidates = [
-            (number, pos, sentence)
-            for number, hit in enumerate(passages, 1)
-            for pos, raw in enumerate(split_sentences(hit.text))
-            if (sentence := answer_sentence(raw, self.min_words))
-        ]
         empty = Answer(query, "", (), tuple(passages), self.name)
-        if not candidates:
+        points, best = compose_points(query, passages, self.scorer, self.composition)
+        if best is None:
             return _with_note(empty, "The retrieved chunks hold no usable sentences.")
-        vectors = self.encoder.encode_documents([c[2] for c in candidates])  # (n, dim)
-        scores = vectors @ self.encoder.encode_queries([query])[0]  # (n,)
-        best = float(scores.max())
-        floor = max(self.min_score, self.relative * best)
-        if best < self.min_score:
+        if not points:
             return _with_note(
                 empty,
-                f"No retrieved sentence is close to the question (best cosine {best:.2f}); "
+                f"No retrieved sentence is close to the question (best score {best:.2f}); "
                 "the indexed documents may not answer it.",
             )
-        chosen: list[int] = []
-        seen: set[str] = set()
-        for i in np.argsort(-scores, kind="stable"):
-            if scores[i] < floor or len(chosen) >= self.max_sentences:
-                break
-            key = collapse_whitespace(candidates[i][2]).lower()
-            near = chosen and float(np.max(vectors[chosen] @ vectors[i])) >= self.duplicate_cosine
-            if key in seen or near:
-                continue
-            seen.add(key)
-            chosen.append(int(i))
-        chosen.sort(key=lambda i: candidates[i][:2])  # grouped by source, reading order
-        points = tuple(AnswerPoint(candidates[i][2], (candidates[i][0],)) for i in chosen)
-        numbers = sorted({candidates[i][0] for i in chosen})
+        numbers = sorted({n for p in points for n in p.numbers})
         return Answer(
             query,
             points_text(points),
@@ -248,8 +217,9 @@ def grounded_messages(
     budget = max(200, max_context_chars // max(len(passages), 1))
     blocks = []
     for number, hit in enumerate(passages, 1):
-        where = hit.source + (f" § {hit.section}" if hit.section else "")
-        blocks.append(f"[{number}] ({where})\n{hit.text[:budget]}")
+        label = heading_label(hit.section)
+        where = hit.source + (f" § {label}" if label else "")
+        blocks.append(f"[{number}] ({where})\n{readable_text(hit.text)[:budget]}")
     user = "Passages:\n\n" + "\n\n".join(blocks) + f"\n\nQuestion: {query}"
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
@@ -271,7 +241,9 @@ def _with_note(answer: Answer, note: str) -> Answer:
     return replace(answer, notes=(*answer.notes, note))
 
 
-def compose_answer(result: SearchResult, sentences: Encoder, llm: Generator | None) -> Answer:
+def compose_answer(
+    result: SearchResult, sentences: Encoder | SentenceScorer, llm: Generator | None
+) -> Answer:
     """The answer to ``result``'s query from its hits: through ``llm`` when given (the
     extractive answer, with a note, if it fails), else extractive with ``sentences``
     scoring sentences; retrieval and generation timed apart."""

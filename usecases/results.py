@@ -30,8 +30,9 @@ class SearchResult:
     ``encoder`` built the collection's vectors; ``query_encoder`` encoded the query
     (None: the same encoder). ``highlights`` maps a hit id to its sentences with the
     best-matching ones marked (filled when highlighting was asked for; ``highlight_ms``
-    is its cost). ``mode`` is how the query was matched (dense, keyword, hybrid) and
-    ``fusion`` how a hybrid search fused its two rankings (None for the other modes).
+    is its cost, ``highlighted_by`` what scored the sentences). ``mode`` is how the query
+    was matched (dense, keyword, hybrid) and ``fusion`` how a hybrid search fused its two
+    rankings (None for the other modes).
     """
 
     query: str
@@ -42,6 +43,7 @@ class SearchResult:
     search_ms: float
     highlights: dict[str, Highlight] = field(default_factory=dict)
     highlight_ms: float = 0.0
+    highlighted_by: str = ""
     query_encoder: str | None = None
     mode: Mode = "dense"
     fusion: Fusion | None = None

@@ -1,9 +1,8 @@
 """``SearchService``: everything the UI needs, as plain dataclasses; no Streamlit here.
 
-The UI talks to this class only: search (with sentence highlighting), the
-student-vs-teacher comparison (terms defined in :mod:`usecases.compare`), RAG-style
-answers (:mod:`usecases.rag`), index management (``.library``) and evaluation
-reports (``.reports``). Encoders and retrievers are built once and reused.
+The UI talks to this class only: search with highlights, comparisons (:mod:`.compare`),
+answers (:mod:`.rag`), index management (``.library``) and evaluation reports
+(``.reports``). Encoders and retrievers are built once and reused.
 """
 
 from __future__ import annotations
@@ -26,6 +25,7 @@ from usecases.rag import Answer, Generator, OpenAICompatibleGenerator, compose_a
 from usecases.reports import ReportCatalog
 from usecases.results import CollectionStats, SearchResult
 from usecases.search_modes import ModeSupport, fusion_for
+from usecases.sentence_scores import answer_scorer, highlight_scorer
 from usecases.workspace import (
     EncoderFactory,
     EncoderUnavailableError,
@@ -205,13 +205,16 @@ class SearchService:
         )
         return self.highlight(plain) if highlight else plain
 
-    def highlight(self, result: SearchResult) -> SearchResult:
+    def highlight(self, result: SearchResult, exact: bool = False) -> SearchResult:
         """``result`` with each hit's best-matching sentences marked
-        (:func:`usecases.highlight.highlight_result`)."""
-        encoder = None
+        (:func:`usecases.highlight.highlight_result`): scored by static word vectors of
+        the query's (else the documents') encoder, or with ``exact`` (or when neither
+        has a word-embedding table) by the query's encoder itself."""
+        scorer = None
         if result.mode != "keyword" and result.hits:
-            encoder = self.retriever(result.encoder, result.query_encoder).query_encoder
-        return highlight_result(result, encoder)
+            retriever = self.retriever(result.encoder, result.query_encoder)
+            scorer = highlight_scorer(retriever.query_encoder, retriever.encoder, exact)
+        return highlight_result(result, scorer)
 
     def compare(
         self,
@@ -285,12 +288,13 @@ class SearchService:
 
         Retrieval as in :meth:`search` (``query_encoder``, ``mode`` and ``fusion``
         included). Uses the LLM endpoint when one is configured and ``use_llm``; if it
-        fails, the extractive answer is returned with a note saying so.
+        fails, the extractive answer is returned with a note saying so. The extractive
+        answer scores sentences with the query encoder, on the sentences static word
+        vectors rank highest (:class:`~usecases.sentence_scores.ShortlistScorer`).
         """
         result = self.search(
             query, encoder, top_k, filters, query_encoder=query_encoder, mode=mode, fusion=fusion
         )
-        queries_by = result.query_encoder or encoder
-        sentences = self.retriever(encoder, queries_by).query_encoder
-        llm = self.llm if use_llm else None
-        return compose_answer(result, sentences, llm)
+        retriever = self.retriever(encoder, result.query_encoder or encoder)
+        sentences = answer_scorer(retriever.query_encoder, retriever.encoder)
+        return compose_answer(result, sentences, self.llm if use_llm else None)

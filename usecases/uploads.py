@@ -11,6 +11,7 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from pathlib import Path
 
 from encoders import Encoder
@@ -18,11 +19,28 @@ from indexer.pipeline import IndexOptions
 from indexer.report import FileResult
 from indexer.sniff import Limits, Rejected, Unsupported, detect
 from usecases.indexing import IndexRequest, QuietEvents, index_paths
+from usecases.progress import IndexProgress, file_bytes
 from usecases.results import UploadOutcome
 from usecases.workspace import IndexContext
 
-#: ``(uploads indexed so far, of how many, the last one's name)``
-ProgressFn = Callable[[int, int, str], None]
+
+@dataclass(frozen=True)
+class UploadProgress:
+    """Where an upload run stands: files through, the last one's name, and the run's and
+    the current batch's remaining time (:class:`usecases.progress.IndexProgress`)."""
+
+    done: int
+    total: int
+    name: str
+    summary: str
+    batch: str = ""
+
+    @property
+    def fraction(self) -> float:
+        return self.done / max(self.total, 1)
+
+
+ProgressFn = Callable[[UploadProgress], None]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 MAX_STEM_CHARS = 100
@@ -112,7 +130,8 @@ def index_accepted(
 
 
 class _UploadEvents(QuietEvents):
-    """Each indexed upload's outcome, and progress as ``(done, of, name)``."""
+    """Each indexed upload's outcome, and progress (:class:`UploadProgress`) after each
+    file and while a batch is encoded."""
 
     def __init__(
         self,
@@ -121,17 +140,29 @@ class _UploadEvents(QuietEvents):
         total: int,
         on_progress: ProgressFn | None,
     ) -> None:
-        self.outcomes, self.encoders, self.total = outcomes, encoders, total
-        self.on_progress, self.done = on_progress, 0
+        self.outcomes, self.encoders = outcomes, encoders
+        self.on_progress, self.progress, self.last = on_progress, IndexProgress(total), ""
+
+    def started(self, files: int, engine: str, total_bytes: int = 0) -> None:
+        self.progress = IndexProgress(files, total_bytes)
 
     def file_done(self, result: FileResult, chunks_written: int) -> None:
-        self.done += 1
-        name = Path(result.path).name
+        name = self.last = Path(result.path).name
+        self.progress.file_done(chunks_written, file_bytes([result.path]))
         self.outcomes[name] = UploadOutcome(
             name, result.status, result.chunks, result.reason, self.encoders
         )
+        self._tell()
+
+    def encoding(self, label: str, done: int, total: int) -> None:
+        self.progress.encoding(label, done, total)
+        self._tell()
+
+    def _tell(self) -> None:
         if self.on_progress is not None:
-            self.on_progress(self.done, self.total, name)
+            p = self.progress
+            summary, batch = p.summary(), p.batch_summary()
+            self.on_progress(UploadProgress(p.files_done, p.files, self.last, summary, batch))
 
 
 def _write_new(path: Path, data: bytes) -> None:

@@ -93,3 +93,24 @@ def system_ndcg(
     doc_vectors = corpus_vectors(documents, data, cache)
     query_vectors = (queries or documents).encode_queries(query_texts(data))
     return ndcg_at_10(data, doc_vectors, query_vectors)
+
+
+def top_documents(
+    data: BeirDataset, doc_vectors: np.ndarray, query_vectors: np.ndarray, k: int = 10
+) -> dict[str, list[str]]:
+    """Each judged query's ``k`` best documents by exact inner product, best first (rows
+    follow ``data.doc_ids`` and ``data.query_ids``): the hits a results page shows."""
+    run = exact_run(data.doc_ids, doc_vectors, data.query_ids, query_vectors, top_k=k)
+    return {qid: sorted(docs, key=lambda d: -docs[d]) for qid, docs in run.items()}
+
+
+def dense_metrics(
+    data: BeirDataset,
+    doc_vectors: np.ndarray,
+    query_vectors: np.ndarray,
+    metrics: Sequence[str] = ("ndcg@10", "recall@100"),
+) -> dict[str, float]:
+    """``metrics`` (fractions) of exact search with these vectors (rows as in
+    :func:`top_documents`), top 100 per query."""
+    run = exact_run(data.doc_ids, doc_vectors, data.query_ids, query_vectors, top_k=100)
+    return run_metrics(data, run, metrics)

@@ -99,6 +99,12 @@ class VectorStore(Protocol):
         """Bytes the store's local file takes; None when its storage is not a local file."""
         ...
 
+    def collection_bytes(self, name: str) -> int | None:
+        """Bytes collection ``name`` takes in the store's local file (its own table and
+        indexes, and its share of tables collections share); None when not measurable (a
+        server, memory, no such collection)."""
+        ...
+
     def texts(self, name: str) -> Iterator[tuple[str, str]]:
         """Every stored ``(id, text)`` of ``name`` (training text for distillation)."""
         ...

@@ -53,6 +53,9 @@ class InMemoryStore:
     def disk_bytes(self) -> int | None:
         return None
 
+    def collection_bytes(self, name: str) -> int | None:
+        return None  # held in memory: nothing on disk
+
     def texts(self, name: str) -> Iterator[tuple[str, str]]:
         for chunk in list(self._get(name).chunks.values()):
             yield chunk.id, chunk.text

@@ -5,10 +5,9 @@ vectors (``vector`` field, inner product on unit vectors = cosine), the chunk's 
 fields, and ``sparse``: BM25 term weights that Milvus computes from the analysed
 ``text`` (keyword and hybrid search; :mod:`indexer.stores.milvus_text`). Collections
 built before ``sparse`` existed still serve dense search; ``has_full_text`` tells them
-apart and keyword search on them raises ``FullTextUnavailableError``. The encoder
-record lives in the collection description. The vector index
-follows the engine (:mod:`indexer.stores.milvus_engine`): HNSW on a server, exact FLAT
-on Milvus Lite 2.5.
+apart and keyword search on them raises ``FullTextUnavailableError``. The encoder record
+lives in the collection description. The vector index follows the engine
+(:mod:`indexer.stores.milvus_engine`): HNSW on a server, exact FLAT on Milvus Lite 2.5.
 """
 
 from __future__ import annotations
@@ -37,6 +36,7 @@ from indexer.stores.base import (
 )
 from indexer.stores.fusion import DEFAULT_FUSION, Fusion, candidate_depth
 from indexer.stores.lite_server import record_holder
+from indexer.stores.lite_size import collection_bytes
 from indexer.stores.milvus_calls import (
     CALL_TIMEOUT_S,
     QUERY_BATCH,
@@ -261,10 +261,12 @@ class MilvusStore:
 
     def disk_bytes(self) -> int | None:
         """Bytes the Lite file takes on disk; None for a server (its storage is its own)."""
-        if self.is_server:
-            return None
         path = Path(self.uri).expanduser()
-        return path.stat().st_size if path.is_file() else None
+        return path.stat().st_size if not self.is_server and path.is_file() else None
+
+    def collection_bytes(self, name: str) -> int | None:
+        """``name``'s bytes in the Lite file (:mod:`.lite_size`); None for a server."""
+        return None if self.is_server else collection_bytes(self.uri, name)
 
     def _scan(self, name: str, filters: Filters | None, fields: list[str]) -> list[dict[str, Any]]:
         """All rows matching ``filters``: one plain query when they fit, else an iterator."""

@@ -1,4 +1,9 @@
-"""Ask: retrieve, then answer from the retrieved chunks with numbered, linked citations."""
+"""Ask: retrieve, then answer from the retrieved chunks with numbered, linked citations.
+
+The extractive answer is drawn in its own order (the lead passage first): sentences run
+on as a paragraph, a procedure's steps as a list, a code block as code; every piece links
+to the chunk it came from. Chunks are shown without their markup.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import re
 
 import streamlit as st
 
+from indexer.types import Hit
 from search_app.components import (
     attempt,
     escape_markdown,
@@ -16,17 +22,19 @@ from search_app.components import (
     system_choices,
     system_select,
 )
-from search_app.hits import hit_header
+from search_app.encoder_notes import default_system_label, reason_caption, student_notes
+from search_app.hits import hit_header, shown_text
 from search_app.mode_widgets import default_mode_caption, fusion_inputs, mode_select, offered_modes
-from usecases.answer_text import grouped
+from usecases.answer_text import AnswerPoint
 from usecases.rag import Answer
 
 _ESCAPED_CITE = re.compile(r"\\\[(\d{1,3})\\\]")
 
 st.title("Ask")
 st.caption(
-    "Retrieves chunks, then answers only from them. Every claim carries a numbered "
-    "citation that links to the chunk it came from."
+    "Retrieves chunks, then answers only from them: whole sentences quoted from the best "
+    "passage first, in reading order, with a procedure or code block whole when it is the "
+    "answer. Every piece carries a numbered citation that links to the chunk it came from."
 )
 
 service = require_service()
@@ -45,25 +53,43 @@ def linked(answer: Answer) -> str:
     return _ESCAPED_CITE.sub(link, escape_markdown(answer.text))
 
 
-def grouped_markdown(answer: Answer) -> str:
-    """The claims grouped by source: the source's name, then one cited bullet per sentence."""
-    blocks = []
-    for number, points in grouped(answer.points):
-        known = 1 <= number <= len(answer.retrieved)
-        source = escape_markdown(show(answer.retrieved[number - 1].source)) if known else "?"
-        bullets = (
-            f"- {escape_markdown(p.sentence)} "
-            + "".join(f"[\\[{n}\\]](#cite-{n})" for n in p.numbers)
-            for p in points
-        )
-        blocks.append("\n".join([f"**From {source}**", "", *bullets]))
-    return "\n\n".join(blocks)
+def cite_links(point: AnswerPoint) -> str:
+    return "".join(f"[\\[{n}\\]](#cite-{n})" for n in point.numbers)
+
+
+def render_points(points: tuple[AnswerPoint, ...]) -> None:
+    """The answer in its order: sentences as one paragraph, list items as a list, code
+    blocks as code (``st.code`` shows text literally), each piece with its links."""
+    run: list[AnswerPoint] = []
+
+    def flush() -> None:
+        if run:
+            pieces = [f"{escape_markdown(p.sentence)} {cite_links(p)}" for p in run]
+            items = run[0].kind == "item"
+            st.markdown("\n".join(f"- {p}" for p in pieces) if items else " ".join(pieces))
+            run.clear()
+
+    for point in points:
+        if point.kind == "code":
+            flush()
+            st.code(point.sentence, language=None)
+            st.markdown(f"from {cite_links(point)}")
+            continue
+        if run and run[0].kind != point.kind:
+            flush()
+        run.append(point)
+    flush()
+
+
+def render_chunk(number: int, hit: Hit) -> None:
+    st.markdown(hit_header(number, hit, show))
+    st.text(shown_text(hit.text))
 
 
 def render(answer: Answer) -> None:
     st.subheader("Answer")
     if answer.points:
-        st.markdown(grouped_markdown(answer))
+        render_points(answer.points)
     elif answer.text:
         st.markdown(linked(answer))
     else:
@@ -80,21 +106,22 @@ def render(answer: Answer) -> None:
     for citation in answer.citations:
         label = f"[{citation.number}] {show(citation.hit.source)}"
         st.subheader(escape_markdown(label), anchor=f"cite-{citation.number}")
-        st.markdown(hit_header(citation.number, citation.hit, show))
-        st.text(citation.hit.text)
+        render_chunk(citation.number, citation.hit)
     unused = [(n, h) for n, h in enumerate(answer.retrieved, 1) if n not in answer.cited]
     if unused:
         with st.expander(f"Retrieved but not cited ({len(unused)})"):
             for number, hit in unused:
-                st.markdown(hit_header(number, hit, show))
-                st.text(hit.text)
+                render_chunk(number, hit)
 
 
 with st.form("ask"):
     question = st.text_input("Question", placeholder="How do I register a template filter?")
     c1, c2 = st.columns(2)
     encoder, query_encoder = system_select(
-        c1, "Retrieve with", system_choices(service, encoders), [service.settings.encoder]
+        c1,
+        "Retrieve with",
+        system_choices(service, encoders),
+        [default_system_label(service, encoders)],
     )
     top_k = c2.slider("Chunks to read", min_value=1, max_value=20, value=5)
     mode = mode_select(modes, service.settings.search_mode, key="ask")
@@ -123,3 +150,5 @@ elif submitted:
         )
     if answer is not None:
         render(answer)
+        reason_caption(service, encoder, None if query_encoder == encoder else query_encoder)
+        student_notes(service, encoders)

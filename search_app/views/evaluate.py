@@ -1,4 +1,5 @@
-"""Evaluate: open a ``distilsearch eval`` report (or run a small one); drill down per query."""
+"""Evaluate: open a ``distilsearch eval`` report (or, when writes are on, run a small one);
+drill down per query. A read-only page shows no run tab and does not mention one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,13 @@ from pathlib import Path
 import streamlit as st
 
 from evaluation import EvalReport, read_queries
-from search_app.components import attempt, escape_markdown, require_service, write_key
+from search_app.components import (
+    attempt,
+    escape_markdown,
+    require_service,
+    table_text,
+    write_key,
+)
 
 st.title("Evaluate")
 st.caption(
@@ -72,7 +79,7 @@ def drill_down(report: EvalReport, key: str) -> None:
         }
         for d in deltas
     ]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(table_text(rows, 3), hide_index=True, width="stretch")
     ids = [d.query_id for d in deltas]
     chosen = st.selectbox("Inspect a query", ids, key=f"{key}_query") if ids else None
     if chosen is not None:
@@ -82,7 +89,9 @@ def drill_down(report: EvalReport, key: str) -> None:
             st.text(texts[chosen])
         names = sorted(set(mine) | set(theirs))
         st.dataframe(
-            [{"metric": m, system: mine.get(m), reference: theirs.get(m)} for m in names],
+            table_text(
+                [{"metric": m, system: mine.get(m), reference: theirs.get(m)} for m in names], 3
+            ),
             hide_index=True,
         )
 
@@ -96,15 +105,15 @@ def render_report(report: EvalReport, key: str) -> None:
         st.info("This report holds no systems.")
         return
     st.markdown("#### Quality (× 100)")
-    st.dataframe(report.metric_rows(), hide_index=True, width="stretch")
+    st.dataframe(table_text(report.metric_rows()), hide_index=True, width="stretch")
     st.markdown("#### Efficiency")
-    st.dataframe(report.efficiency_rows(), hide_index=True, width="stretch")
+    st.dataframe(table_text(report.efficiency_rows()), hide_index=True, width="stretch")
     if report.fidelity:
         st.markdown("#### Fidelity to the reference")
-        st.dataframe(report.fidelity_rows(), hide_index=True, width="stretch")
+        st.dataframe(table_text(report.fidelity_rows(), 3), hide_index=True, width="stretch")
     if report.significance:
         st.markdown("#### Paired significance")
-        st.dataframe(report.significance_rows(), hide_index=True, width="stretch")
+        st.dataframe(table_text(report.significance_rows(), 4), hide_index=True, width="stretch")
     if report.plots:
         columns = st.columns(min(3, len(report.plots)))
         for i, plot in enumerate(report.plots):
@@ -146,8 +155,9 @@ def run_section(write: str) -> None:
                 render_report(loaded, "run")
 
 
-open_tab, run_tab = st.tabs(["Open a report", "Run a small evaluation"])
-with open_tab:
+WRITES = service.index.writes.enabled
+tabs = st.tabs(["Open a report", "Run a small evaluation"] if WRITES else ["Open a report"])
+with tabs[0]:
     found = attempt(service.reports.find) or []
     typed = st.text_input("Report folder", placeholder="reports/scifact")
     options = [str(p) for p in found]
@@ -156,8 +166,8 @@ with open_tab:
     if not folder:
         st.info(
             "No reports found under `reports/` or the data folder. Write one with "
-            "`distilsearch eval --dataset PATH --encoders teacher,student --out reports/NAME`, "
-            "or run a small one in the next tab."
+            "`distilsearch eval --dataset PATH --encoders teacher,student --out reports/NAME`"
+            + (", or run a small one in the next tab." if WRITES else ".")
         )
     else:
         report = attempt(lambda: service.reports.load(Path(folder)))
@@ -165,7 +175,8 @@ with open_tab:
             render_report(report, "open")
 
 
-with run_tab:
-    unlocked = write_key(service, "evaluation runs")
-    if unlocked is not None:
-        run_section(unlocked)
+if WRITES:
+    with tabs[1]:
+        unlocked = write_key(service, "evaluation runs")
+        if unlocked is not None:
+            run_section(unlocked)

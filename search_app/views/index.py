@@ -1,4 +1,10 @@
-"""Index: upload and index files with progress; collection stats; delete a source."""
+"""Index: what the index holds (chunks, files and disk per collection), each distilled
+student's record (agreement, under-trained or not, the speed/agreement frontier), and,
+when the operator turned writes on, uploads with progress and deleting a source.
+
+A read-only page offers nothing it would refuse: no upload or delete form, no mention
+of them beyond how the operator turns writes on.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +24,17 @@ from search_app.components import (
 )
 from usecases.library import supported_suffixes
 from usecases.results import IndexOverview, UploadReport
+from usecases.system_notes import UNDERTRAINED, student_statuses
+from usecases.uploads import UploadProgress
 
 st.title("Index")
-st.caption(
-    "What the index holds, per encoder collection. Add documents by upload, or from the "
-    "terminal with `distilsearch index PATH --encoder NAME`."
-)
-
 service = require_service()
+WRITES = service.index.writes.enabled
+st.caption(
+    "What the index holds, per encoder collection. Add documents "
+    + ("by upload below, or " if WRITES else "")
+    + "from the terminal with `distilsearch index PATH --encoder NAME`."
+)
 LIST_WAIT_S = 5.0  # longer scans go on in the background; the page shows what is ready
 stats_box = st.container()  # filled last, so it shows the effect of this run's changes
 
@@ -42,30 +51,62 @@ def render_stats(overview: IndexOverview) -> None:
         return
     if not listed:
         st.caption("Listing the sources of a large index in the background: reload soon.")
+    on_server = service.store.is_server
     st.dataframe(
         [
             {
                 "encoder": c.encoder,
                 "collection": c.collection,
-                "chunks": c.chunks,
-                "files": c.files,
-                "disk": format_bytes(c.disk_bytes),
+                "chunks": f"{c.chunks:,}",
+                "files": "…" if c.files is None else f"{c.files:,}",
+                "disk": disk_cell(c.disk_bytes, on_server),
             }
             for c in overview.collections
         ],
         hide_index=True,
         width="stretch",
     )
+    student_section([c.encoder for c in overview.collections])
     show = source_format(service)
     with st.expander(f"Sources ({len(overview.sources)})"):
         if show.roots:
             folders = " and ".join(f"`{code_span(root)}`" for root in reversed(show.roots))
             st.caption(f"Paths relative to {folders} (uploads: under the data folder).")
+        names = [c.encoder for c in overview.collections]
         st.dataframe(
-            [{"source": show(s), **counts} for s, counts in overview.sources.items()],
+            [
+                {"source": show(s), **{n: counts.get(n, 0) for n in names}}
+                for s, counts in overview.sources.items()
+            ],
             hide_index=True,
             width="stretch",
         )
+
+
+def disk_cell(size: int | None, on_server: bool) -> str:
+    """A collection's bytes in the Lite file; a server keeps its own storage."""
+    if size is None:
+        return "kept by the server" if on_server else "—"
+    return format_bytes(size)
+
+
+def student_section(encoders: list[str]) -> None:
+    """Each indexed distilled student: its recorded agreement with the teacher, a warning
+    when its training was cut short, and the speed/agreement frontier ``distill`` measured
+    on these documents (when recorded)."""
+    for status in attempt(lambda: student_statuses(service, encoders)) or []:
+        st.markdown(f"#### Student `{code_span(status.encoder)}`")
+        st.caption(escape_markdown(status.agreement))
+        if status.undertrained:
+            st.warning(escape_markdown(f"{status.encoder} is {UNDERTRAINED}."))
+        if status.frontier:
+            recommended = status.recommended or "—"
+            st.caption(
+                "Speed against agreement with the teacher, measured by `distilsearch distill` "
+                f"on these documents; recommended: `{code_span(recommended)}` (agreement "
+                f"threshold {escape_markdown(status.threshold or '—')})."
+            )
+            st.dataframe(list(status.frontier), hide_index=True, width="stretch")
 
 
 def render_upload(report: UploadReport) -> None:
@@ -95,28 +136,26 @@ def render_upload(report: UploadReport) -> None:
 def index_with_progress(
     uploads: list[tuple[str, bytes]], encoders: list[str], key: str
 ) -> UploadReport:
-    """Index in a worker thread; this (script) thread draws its progress events.
+    """Index in a worker thread; this (script) thread draws its progress events: files
+    through, chunks per second over the last minute and the time left, per phase (the
+    run, and a large file being encoded).
 
     The indexer may report progress from its own threads, where Streamlit calls fail.
     """
-    events: queue.Queue[tuple[int, int, str]] = queue.Queue()
+    events: queue.Queue[UploadProgress] = queue.Queue()
     bar = st.progress(0.0, text="Checking the files…")
     with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(
-            service.library.index_uploads,
-            uploads,
-            encoders,
-            lambda done, total, what: events.put((done, total, what)),
-            key=key,
-        )
+        future = pool.submit(service.library.index_uploads, uploads, encoders, events.put, key=key)
         try:
             while not (future.done() and events.empty()):
                 try:
-                    done, total, what = events.get(timeout=0.2)
+                    event = events.get(timeout=0.2)
                 except queue.Empty:
                     continue
-                text = f"{done}/{total} {escape_markdown(what)}"
-                bar.progress(done / max(total, 1), text=text)
+                parts = [event.summary, event.batch, event.name]
+                bar.progress(
+                    event.fraction, text=escape_markdown(" · ".join(p for p in parts if p))
+                )
         finally:
             bar.empty()
         return future.result()

@@ -2,8 +2,9 @@
 keyword and hybrid mode the matched words) highlighted.
 
 A student distilled from the teacher is also offered as ``student docs + teacher
-queries``: its index, queries encoded by the teacher. With a student, the caption also
-gives its recorded agreement with the teacher on the user's documents.
+queries``: its index, queries encoded by the teacher (the default for a student). The
+page says which system it searched with and why, and gives every indexed student's
+recorded agreement with the teacher on the user's documents.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import streamlit as st
 
 from search_app.components import (
     attempt,
-    escape_markdown,
     filter_inputs,
     indexed_or_stop,
     require_service,
@@ -20,12 +20,20 @@ from search_app.components import (
     system_choices,
     system_select,
 )
-from search_app.encoder_notes import missing_encoders_note
+from search_app.encoder_notes import (
+    default_system_label,
+    missing_encoders_note,
+    reason_caption,
+    student_notes,
+)
 from search_app.hits import render_results
 from search_app.mode_widgets import default_mode_caption, fusion_inputs, mode_select, offered_modes
 
 st.title("distilsearch")
-st.caption("Semantic search over your documents with a BERT teacher or its distilled student.")
+st.caption(
+    "Semantic search over your documents with a BERT teacher or its distilled student. "
+    "Text is shown without its markup; the text as indexed is one click away."
+)
 
 service = require_service()
 encoders = indexed_or_stop(service)
@@ -35,15 +43,24 @@ with st.form("search"):
     query = st.text_input("Query", placeholder="how do I write a custom template filter?")
     left, middle, right = st.columns([2, 2, 1])
     encoder, query_encoder = system_select(
-        left, "Encoder", system_choices(service, encoders), [service.settings.encoder]
+        left,
+        "Encoder",
+        system_choices(service, encoders),
+        [default_system_label(service, encoders)],
     )
     missing_encoders_note(service, left)
     top_k = middle.slider("Top k", min_value=1, max_value=50, value=10)
     highlight = right.checkbox(
         "Highlight matches",
         value=True,
-        help="The sentences closest in meaning in bold; in keyword and hybrid mode the "
-        "words matching the query's terms are marked too.",
+        help="The sentences closest in meaning in bold, scored by static word vectors of "
+        "the encoder (fast); in keyword and hybrid mode the words matching the query's "
+        "terms are marked too.",
+    )
+    exact = right.checkbox(
+        "Exact highlights",
+        value=False,
+        help="Score every sentence with the full encoder instead: slower, drawn after the hits.",
     )
     mode = mode_select(modes, service.settings.search_mode, key="search")
     default_mode_caption(service)
@@ -65,9 +82,9 @@ if submitted and query.strip():
             )
         )
     if result is not None:
-        note = attempt(lambda: service.agreement(encoder))
-        if note:  # a distilled student: how well it agrees with the teacher on these documents
-            st.caption(escape_markdown(note))
-        render_results(result, service.highlight if highlight else None, source_format(service))
+        reason_caption(service, result.encoder, result.query_encoder)
+        student_notes(service, encoders)
+        highlighter = (lambda r: service.highlight(r, exact=exact)) if highlight else None
+        render_results(result, highlighter, source_format(service))
 elif submitted:
     st.warning("Type a query first.")

@@ -216,3 +216,16 @@ def test_the_store_says_where_its_data_lives(store, tmp_path):
     else:
         assert store.location == str(tmp_path / "contract.db")
         assert size is not None and size > 0
+
+
+def test_a_collection_reports_its_own_bytes_where_they_are_on_disk(store, name):
+    store.ensure_collection(name, INFO)
+    chunks, vectors = _data(40)
+    store.upsert(name, chunks, vectors)
+    size = store.collection_bytes(name)
+    if store.is_server or store.location == "memory":
+        assert size is None  # a server's storage is its own; memory has no disk
+    else:
+        total = store.disk_bytes()
+        assert size is not None and total is not None and 0 < size < total
+    assert store.collection_bytes(f"{name}_absent") is None

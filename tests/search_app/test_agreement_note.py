@@ -82,25 +82,68 @@ def captions(app: AppTest) -> str:
     return "\n".join(c.value for c in app.caption).replace("\\", "")
 
 
-def test_search_page_shows_the_students_agreement(app_service) -> None:
+def test_search_page_shows_the_students_agreement_whichever_system_is_picked(
+    app_service,
+) -> None:
     app = run_page()
-    assert app.selectbox[0].value == "student"
+    # DISTILSEARCH_ENCODER=student: its index with its teacher's queries, the default
+    assert app.selectbox[0].value == "student docs + teacher queries"
     app.text_input[0].input("cat")
     app.button[0].click()
     app.run()
     assert not app.exception, app.exception
-    assert VERDICT in captions(app)
+    shown = captions(app)
+    assert f"student: {VERDICT}" in shown
+    assert (
+        "Searched with student docs + teacher queries: the default for a distilled student" in shown
+    )
     app.selectbox[0].set_value("teacher")
     app.button[0].click()
     app.run()
-    assert VERDICT not in captions(app)
+    shown = captions(app)
+    assert f"student: {VERDICT}" in shown  # the student is indexed: its note stays
+    assert "Searched with teacher: chosen (the default is student)." in shown
 
 
 def test_compare_page_shows_the_students_agreement(app_service) -> None:
     app = run_page("compare")
-    assert (app.selectbox[0].value, app.selectbox[1].value) == ("student", "teacher")
+    assert (app.selectbox[0].value, app.selectbox[1].value) == (
+        "student docs + teacher queries",
+        "teacher",
+    )
     app.text_input[0].input("cat dog")
     app.button[0].click()
     app.run()
     assert not app.exception, app.exception
     assert captions(app).count(VERDICT) == 1
+
+
+def test_index_page_shows_each_students_record_frontier_and_training(monkeypatch, tmp_path):
+    service = make_service(tmp_path, estimate_block())
+    meta_path = tmp_path / "models" / "student" / "distill_meta.json"
+    meta = json.loads(meta_path.read_text())
+    frontier = {
+        "rows": [
+            {
+                "encoder": "student",
+                "queries": "teacher",
+                "docs_per_s": 80.0,
+                "speed_ratio": 2.5,
+                "agreement": None,
+                "recommended": True,
+            },
+        ],
+        "threshold": 0.8,
+        "recommended": "student",
+    }
+    meta.update(training={"undertrained": True}, frontier=frontier)
+    meta_path.write_text(json.dumps(meta))
+    monkeypatch.setattr(components, "get_service", lambda: service)
+    app = run_page("index")
+    assert not app.exception, app.exception
+    assert "#### Student `student`" in [m.value for m in app.markdown]
+    assert VERDICT in captions(app)
+    assert "student is under-trained" in " ".join(w.value for w in app.warning).replace("\\", "")
+    table = next(d.value for d in app.dataframe if "agreement" in d.value.columns)
+    assert table["agreement"].tolist() == ["—"] and table["recommended"].tolist() == ["yes"]
+    assert "(agreement threshold 0.80)" in captions(app)

@@ -110,8 +110,10 @@ def test_compare_side_by_side_with_verdict(app_env, built):
     assert [m.label for m in app.metric][:2] == ["overlap@10", "mean |rank shift|"]
     assert "teacher latency" in [m.label for m in app.metric]
     table = app.dataframe[0].value
-    assert {"shift", "embedding cos", "cos(q, chunk) teacher"} <= set(table.columns)
-    assert table["cos(q, chunk) student"].notna().all()  # looked up where not retrieved
+    assert {"A rank", "B rank", "shift", "cos A", "cos B", "emb cos"} <= set(table.columns)
+    assert (table["cos B"] != "—").all()  # looked up where not retrieved
+    assert table.notna().all().all() and not table.isin(["None", "nan"]).any().any()
+    assert "**A** = teacher (reference), **B** = student (candidate)" in texts(app.caption)
 
 
 def test_compare_with_one_encoder_explains_how_to_index_the_other(app_env, built):
@@ -168,12 +170,14 @@ def test_evaluate_opens_a_report_and_drills_down(app_env):
     write_report(app_env / "reports" / "tiny")
     app = run_page("evaluate")
     assert "tiny (test)" in texts(app.subheader)
-    assert app.dataframe[0].value["ndcg@10"].tolist() == [75.0, 37.5]
+    assert app.dataframe[0].value["ndcg@10"].tolist() == ["75.00", "37.50"]
     assert len(app.image) == 3
     summary = next(m.value for m in app.markdown if "loses to" in m.value)
     assert "**1** of 2 queries" in summary
     worst = table_with(app, "diff")
-    assert worst["query"].tolist()[0] == "q1" and worst["diff"].tolist()[0] == -0.75
+    assert worst["query"].tolist()[0] == "q1" and worst["diff"].tolist()[0] == "-0.750"
+    for table in app.dataframe:  # a missing figure reads "—", never None
+        assert not table.value.isin(["None", "nan"]).any().any() and table.value.notna().all().all()
 
 
 def test_evaluate_tolerates_a_partial_report(app_env):
@@ -204,10 +208,11 @@ def test_evaluate_runs_a_small_evaluation_and_shows_it(app_env, tmp_path, monkey
     assert "loses to" in texts(app.markdown)
 
 
-def test_evaluate_without_reports_says_how_to_make_one(app_env):
+def test_evaluate_without_reports_says_how_to_make_one_and_offers_no_run(app_env):
     app = run_page("evaluate")
     assert "distilsearch eval" in texts(app.info)
-    assert "Read-only: no evaluation runs here" in texts(app.info)
+    assert "next tab" not in texts(app.info)  # read-only: no run tab to point at
+    assert [tab.label for tab in app.tabs] == ["Open a report"]
 
 
 def test_a_read_only_index_page_offers_no_write(app_env, built):
@@ -216,7 +221,10 @@ def test_a_read_only_index_page_offers_no_write(app_env, built):
     app = run_page("index")
     assert app.metric[1].value == "4"  # the index is shown
     assert "Read-only: no uploads or deletes here" in texts(app.info)
+    assert "by upload" not in texts(app.caption)  # nothing offered that it would refuse
     assert not app.file_uploader and not app.button and not app.checkbox
+    disk = list(app.dataframe[0].value["disk"])
+    assert disk and all(cell.endswith(("KB", "MB", "B")) for cell in disk)  # measured
     assert not any(t.label == "Write key" for t in app.text_input)
 
 
@@ -270,3 +278,22 @@ def test_markdown_escaping_leaves_no_live_syntax():
     assert not re.search(r"[<>*\[\]()`:$]", unescaped)
     marked = highlighted_markdown(Highlight(("a *b*.", "<i>c</i>"), (0.9, 0.1), frozenset({0})))
     assert marked == "**a \\*b\\*\\.** \\<i\\>c\\<\\/i\\>"
+
+
+def test_highlights_keep_the_texts_paragraphs():
+    from search_app.hits import highlighted_markdown
+    from usecases.highlight import highlight_texts
+
+    text = "Registering filters\n\nWrite the filter. Then register it.\n\nregister.filter(cut)"
+    [marked] = highlight_texts("register", [text], None)
+    assert marked.sentences == (
+        "Registering filters",
+        "Write the filter.",
+        "Then register it.",
+        "register.filter(cut)",
+    )
+    assert marked.starts == {0, 1, 3}
+    assert highlighted_markdown(marked) == (
+        "Registering filters\n\nWrite the filter\\. Then register it\\."
+        "\n\nregister\\.filter\\(cut\\)"
+    )

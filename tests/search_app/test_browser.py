@@ -1,13 +1,15 @@
 """The app served by ``streamlit run`` and driven in Debian's Chromium through Playwright.
 
 One server per module, on 127.0.0.1 and a free port, over a small real index (the
-test docs plus a chunk carrying HTML/Markdown payloads) built with the real teacher and
-a stand-in student. Screenshots go to ``test-artifacts/browser/``.
+test docs, pages written in reST with Sphinx markup, Markdown and HTML like the demo's,
+and a chunk carrying HTML/Markdown payloads) built with the real teacher and a stand-in
+student. Screenshots go to ``test-artifacts/browser/``.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -16,9 +18,16 @@ from pathlib import Path
 
 import pytest
 
+from indexer.readable import heading_label
 from indexer.stores.lite_server import free_port, stop_process
 from shell.serve_command import streamlit_command
-from tests.support.app_builders import REPO, XSS_TEXT, build_index, student_encoder
+from tests.support.app_builders import (
+    REPO,
+    XSS_PAYLOAD,
+    XSS_TEXT,
+    build_index,
+    student_encoder,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -65,7 +74,8 @@ def server(tmp_path_factory, teacher) -> Iterator[str]:
     notice = root / "docs" / "security-notice.txt"
     notice.parent.mkdir()
     notice.write_text(XSS_TEXT)
-    build_index(root / "data" / "milvus.db", [teacher, student], extra=[notice])
+    markup = sorted((REPO / "tests" / "data" / "markup").iterdir())
+    build_index(root / "data" / "milvus.db", [teacher, student], extra=[notice, *markup])
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     log = ARTIFACTS / "streamlit.log"
     port = free_port()
@@ -132,6 +142,14 @@ def shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
+def open_as_indexed(page) -> None:
+    """Unfold every hit's text as indexed (markup and all)."""
+    folds = page.get_by_text("As indexed (with its markup)")
+    for i in range(folds.count()):
+        folds.nth(i).click()
+    page.wait_for_timeout(500)
+
+
 def test_search_shows_hits_with_latency(server, page):
     submit(page, server, "Query", "how do I write a custom template filter", "Search")
     page.get_by_text("ms search").first.wait_for()
@@ -174,8 +192,10 @@ def test_retrieved_html_and_markdown_render_inert(server, page):
     page.get_by_text("window.__pwned").first.wait_for()
     body = page.inner_text("body")
     shot(page, "inert-payload")
-    assert "<script>window.__pwned=1</script>" in body
-    assert "<b>bold</b>" in body and "**md**" in body
+    # shown as a reader sees it: Markdown's ** taken out as markup, the tags as text
+    assert "<script>window.__pwned=1</script> and <b>bold</b> and md" in body
+    open_as_indexed(page)
+    assert XSS_PAYLOAD in main_text(page)  # as indexed, literally
     assert page.evaluate("typeof window.__pwned") == "undefined"
     main = page.locator("section.main, [data-testid='stMain']").first
     assert main.locator("script", has_text="__pwned").count() == 0
@@ -200,7 +220,85 @@ def test_keyword_matches_are_marked_and_the_payload_stays_inert(server, page):
     assert marked.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
     window = main.locator("span.stMarkdownColoredBackground", has_text="window").first
     assert window.inner_text() == "window"  # marked inside the inert <script> text
-    assert "<script>window.__pwned=1</script>" in body and "**md**" in body
+    assert "<script>window.__pwned=1</script>" in body and "<b>bold</b> and md" in body
+    open_as_indexed(page)
+    assert XSS_PAYLOAD in main_text(page)
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert main.locator("script", has_text="__pwned").count() == 0
     assert main.locator("b", has_text="bold").count() == 0
+
+
+#: What a reader must never see in a snippet: a Sphinx role, a directive or label, an
+#: inline literal's backticks, a title underline, a directive option line.
+MARKUP = re.compile(
+    r"(?<![\w`]):[A-Za-z][\w.+:-]*:`|(?:^|\s)\.\. [A-Za-z][\w:.+-]*::|^\s*\.\. _|``"
+    r"|^\s*([=\-~^#*+])\1{3,}\s*$|^\s*:(?:maxdepth|caption|toctree):",
+    re.M,
+)
+
+
+def main_text(page) -> str:
+    """The page's main area as a reader sees it (folded expanders are not shown)."""
+    return page.locator("section.main, [data-testid='stMain']").first.inner_text()
+
+
+def section_labels(text: str) -> list[str]:
+    return [m.group(1).strip() for m in re.finditer(r"§ ([^·\n]+)", text)]
+
+
+def test_search_snippets_and_labels_read_clean_with_highlight_time(server, page):
+    submit(page, server, "Query", "how do I register a custom template filter", "Search")
+    page.get_by_text("ms search").first.wait_for()
+    page.get_by_text("custom-filters.txt").first.wait_for()
+    page.get_by_text("highlighting").first.wait_for()  # drawn after the hits
+    text = main_text(page)
+    shot(page, "search-clean")
+    assert "custom-filters.txt" in text and "caching-guide.md" in text
+    assert not MARKUP.search(text), MARKUP.search(text)
+    labels = section_labels(text)
+    assert "Registering custom filters" in labels
+    assert all(label and heading_label(label) == label for label in labels), labels
+    assert re.search(r"highlighting \d+ ms \(static word vectors of teacher\)", text)
+    assert "Searched with teacher: the teacher every student is distilled from" in text
+    open_as_indexed(page)  # the text as indexed is one click away
+    assert MARKUP.search(main_text(page))
+
+
+def test_compare_and_ask_show_clean_text_and_no_none(server, page):
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    submit(page, f"{server}/compare", "Query", "register a custom template filter", "Compare")
+    page.get_by_text("student agrees on").first.wait_for()
+    page.get_by_text("teacher latency").first.wait_for()
+    grid = page.locator("[data-testid='stDataFrame']").first
+    grid.locator("canvas").first.wait_for(state="attached")
+    text = main_text(page)
+    shot(page, "compare-1280")
+    assert not MARKUP.search(text), MARKUP.search(text)
+    assert "None" not in text
+    assert "**A** = " not in text and "A = teacher (reference), B = student (candidate)" in text
+    table, frame = grid.bounding_box(), page.locator("[data-testid='stMain']").first.bounding_box()
+    assert table["x"] + table["width"] <= frame["x"] + frame["width"] + 1  # fits the page
+    scroller = grid.locator(".dvn-scroller").first
+    widths = scroller.evaluate("e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1] + 1, widths  # every column visible: no sideways scroll
+    submit(page, f"{server}/ask", "Question", "How do I register a custom filter?", "Ask")
+    page.get_by_text("Chunks the answer used").wait_for()
+    text = main_text(page)
+    shot(page, "ask-clean")
+    answer = text.split("Answer", 1)[1].split("Chunks the answer used", 1)[0]
+    assert "From " not in answer  # not grouped under file names: one answer in order
+    assert not MARKUP.search(text), MARKUP.search(text)
+    assert all(heading_label(label) == label for label in section_labels(text))
+
+
+def test_read_only_pages_offer_nothing_they_refuse(server, page):
+    page.goto(f"{server}/evaluate")
+    page.get_by_text("Open a report").first.wait_for()
+    page.get_by_text("distilsearch eval").first.wait_for()
+    text = main_text(page)
+    assert "Run a small evaluation" not in text and "next tab" not in text
+    page.goto(f"{server}/index")
+    page.get_by_text("Read-only: no uploads or deletes here").first.wait_for()
+    text = main_text(page)
+    shot(page, "index-read-only")
+    assert "by upload" not in text and "Upload and index" not in text

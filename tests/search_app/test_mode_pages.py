@@ -119,5 +119,7 @@ def test_compare_one_encoder_dense_against_hybrid(pages) -> None:
     assert not app.exception, app.exception
     assert f"{HYBRID} agrees on" in texts(app.subheader)
     assert f"{HYBRID} latency" in [m.label.replace("\\", "") for m in app.metric]
-    assert {f"{HYBRID} rank", "teacher rank"} <= set(app.dataframe[0].value.columns)
+    assert {"A rank", "B rank"} <= set(app.dataframe[0].value.columns)
+    legend = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert f"**A** = teacher (reference), **B** = {HYBRID} (candidate)" in legend
     assert "same document embeddings" in texts(app.caption)

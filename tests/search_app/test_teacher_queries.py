@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from encoders import QueryEncoderMismatchError, SentenceTransformerEncoder
+from indexer.readable import readable_text
 from search_app.resources import get_service
 from tests.support.app_builders import build_index, save_student_standin
 from tests.support.app_pages import run_page
@@ -213,7 +214,8 @@ def test_search_page_offers_and_uses_teacher_queries(app_env, teacher, student) 
     caption = " ".join(c.value for c in app.caption)
     assert MODE in caption.replace("\\", "") and "docs_student" in caption
     headers = [m.value for m in app.markdown if m.value.startswith("**1.**")]
-    top_text = next(t.value for t in app.text)
+    shown = [t.value for t in app.text]  # the top hit without markup, then as indexed
+    top_text = next((t for t in shown[1:2] if readable_text(t) == shown[0]), shown[0])
     expected = float(teacher.encode_queries([QUERY])[0] @ student.encode_documents([top_text])[0])
     assert f"score `{expected:.3f}`" in headers[0]  # cos(teacher query, student chunk)
     plain = float(np.dot(*student.encode_documents([QUERY, top_text])))
@@ -222,14 +224,18 @@ def test_search_page_offers_and_uses_teacher_queries(app_env, teacher, student) 
 
 def test_compare_page_sets_the_student_against_teacher_queries(app_env) -> None:
     app = run_page("compare")
-    assert (app.selectbox[0].value, app.selectbox[1].value) == ("student", MODE)
+    # the student's default pairing against its own queries (no teacher index here)
+    assert (app.selectbox[0].value, app.selectbox[1].value) == (MODE, "student")
     app.text_input[0].input(QUERY)
     app.button[0].click()
     app.run()
     assert not app.exception, app.exception
-    assert "student agrees on" in " ".join(h.value for h in app.subheader)
+    verdict = " ".join(h.value for h in app.subheader).replace("\\", "")
+    assert f"{MODE} agrees on" in verdict
     assert f"{MODE} latency" in [m.label.replace("\\", "") for m in app.metric]
-    assert {f"{MODE} rank", f"cos(q, chunk) {MODE}"} <= set(app.dataframe[0].value.columns)
+    assert {"A rank", "B rank", "cos A", "cos B"} <= set(app.dataframe[0].value.columns)
+    legend = " ".join(c.value for c in app.caption).replace("\\", "")
+    assert f"**A** = student (reference), **B** = {MODE} (candidate)" in legend
     assert "same document embeddings" in " ".join(c.value for c in app.caption)
 
 

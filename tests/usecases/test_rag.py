@@ -30,18 +30,20 @@ PASSAGES = [
 ]
 
 
-def test_extractive_picks_dedupes_and_orders_with_citations():
+def test_extractive_quotes_the_lead_passage_in_reading_order_and_drops_repeats():
     generator = ExtractiveGenerator(KeywordEncoder(["cat", "dog", "fish", "bird"]))
     assert isinstance(generator, Generator)
     answer = generator.generate("cat dog", PASSAGES)
-    # scores: "A dog and a cat…" 1.0, "The cat sat…" 0.71 (twice: the copy is dropped)
-    assert answer.text == "The cat sat on the mat. [1] A dog and a cat play together. [2]"
+    # scores: "A dog and a cat…" 1.0, "The cat sat…" 0.71 (in [1] and [2]). [1]'s best is
+    # under 0.8 x the best, so [2] leads: its two sentences in reading order; [1]'s only
+    # candidate repeats one already quoted, so nothing else is cited
+    assert answer.text == "A dog and a cat play together. [2] The cat sat on the mat. [2]"
     assert [(p.sentence, p.numbers) for p in answer.points] == [
-        ("The cat sat on the mat.", (1,)),
         ("A dog and a cat play together.", (2,)),
+        ("The cat sat on the mat.", (2,)),
     ]
-    assert [c.number for c in answer.citations] == [1, 2]
-    assert answer.cited == {1, 2} and len(answer.retrieved) == 3 and not answer.notes
+    assert [c.number for c in answer.citations] == [2]
+    assert answer.cited == {2} and len(answer.retrieved) == 3 and not answer.notes
 
 
 def test_extractive_says_when_nothing_matches():
@@ -130,3 +132,27 @@ def test_llm_client_unreachable_and_bad_config():
         OpenAICompatibleGenerator("file:///etc/passwd", "m")
     with pytest.raises(ValueError, match="model"):
         OpenAICompatibleGenerator("http://x/v1", "")
+
+
+def test_the_llm_reads_the_passages_without_markup_and_its_answer_is_measured(endpoint):
+    """The stub endpoint gets reader's text (no roles, literals or underlines, labels that
+    are headings); the answer's citations are checked against what was retrieved."""
+    url, handler = endpoint
+    rst = Hit(
+        "r",
+        0.9,
+        "Registering custom filters\n==========================\n\n"
+        "Register it with your ``Library`` instance, see :ref:`the notes <howto-notes>`.",
+        "howto/custom-template-tags.txt",
+        section=":caption: ``x.html``",
+    )
+    reply = "Register the filter with your Library instance [1]. It runs fast [3]."
+    handler.reply = (200, json.dumps({"choices": [{"message": {"content": reply}}]}).encode())
+    answer = OpenAICompatibleGenerator(url, "stub").generate("register a filter", [rst])
+    _, user = handler.seen[0]["body"]["messages"]
+    assert "[1] (howto/custom-template-tags.txt)\nRegistering custom filters\n\n" in user["content"]
+    assert "your Library instance, see the notes." in user["content"]
+    assert "``" not in user["content"] and ":ref:" not in user["content"]
+    assert "=====" not in user["content"] and "caption" not in user["content"]
+    assert [c.number for c in answer.citations] == [1]
+    assert any("[3], which no retrieved chunk has" in note for note in answer.notes)

@@ -211,7 +211,7 @@ def test_uploads_are_checked_indexed_with_each_encoder_and_removed(pair):
             ("big.txt", b"x" * (pair.settings.max_upload_mb * 2**20 + 1)),
         ],
         ["teacher", "student"],
-        on_progress=lambda done, total, what: seen.append((done, total, what)),
+        on_progress=seen.append,
         key=WRITE_KEY,
     )
     by_name = {o.name: o for o in report.outcomes}
@@ -219,7 +219,9 @@ def test_uploads_are_checked_indexed_with_each_encoder_and_removed(pair):
     assert by_name["cats.md"].encoders == ("teacher", "student")
     assert by_name["fake.pdf"].status == "rejected" and "not pdf" in by_name["fake.pdf"].reason
     assert by_name["big.txt"].status == "rejected" and "limit" in by_name["big.txt"].reason
-    assert seen == [(1, 1, "cats.md")]
+    done = [(p.done, p.total, p.name) for p in seen if p.name]
+    assert done == [(1, 1, "cats.md")]  # one event per file done (more while encoding)
+    assert seen[-1].fraction == 1.0 and seen[-1].summary.startswith("1/1 files")
     assert list(pair.library.upload_dir.iterdir()) == []  # temporary files are gone
     source = str((pair.library.upload_dir / "cats.md").absolute())
     overview = pair.library.overview()

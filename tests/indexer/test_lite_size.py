@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from evaluation import index_size
-from evaluation.index_size import collection_bytes
 from indexer.stores import CollectionInfo, open_store
+from indexer.stores import lite_size as index_size
+from indexer.stores.lite_size import collection_bytes
 from indexer.types import Chunk
 
 DIM = 8

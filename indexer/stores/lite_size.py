@@ -1,4 +1,5 @@
-"""Bytes one collection takes inside a Milvus Lite file (the eval's "index MB" column).
+"""Bytes one collection takes inside a Milvus Lite file (``MilvusStore.collection_bytes``:
+the Index page's disk column, the eval's "index MB" column).
 
 Milvus Lite 2.5.1 keeps its data in one SQLite file (header ``SQLite format 3``): each
 collection is a table of its own named like the collection (rows as blobs, plus any
@@ -9,8 +10,7 @@ it per system overstates each one. This module reads the pages of one collection
 SQLite's ``dbstat`` virtual table over a read-only connection, and adds the
 collection's share (by row count) of the shared BM25 tables.
 
-It belongs beside ``MilvusStore.disk_bytes`` in the store layer (``indexer/stores``);
-it lives here until that module's owner moves it, and touches nothing but the file.
+Read-only: it touches nothing but the file.
 """
 
 from __future__ import annotations
