@@ -37,7 +37,7 @@ system-deps:
 
 ## test: the whole test suite, offline (slow and browser tests included)
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -192,16 +192,21 @@ def load_partials() -> tuple[dict, dict]:
 def cmd_report(args: argparse.Namespace) -> None:
     """Join the partials; the adopted arm's speed-up over the baseline, per set and overall."""
     speed, quality = load_partials()
-    gains = {
-        name: arms[args.adopted]["steps_per_cpu_minute"] / arms["baseline"]["steps_per_cpu_minute"]
-        for name, arms in quality.items()
-        if args.adopted in arms and "baseline" in arms
+    by_arm = {
+        arm: {
+            name: arms[arm]["steps_per_cpu_minute"] / arms["baseline"]["steps_per_cpu_minute"]
+            for name, arms in quality.items()
+            if arm in arms and "baseline" in arms
+        }
+        for arm in ARMS
     }
+    gains = by_arm[args.adopted]
     payload = {
         "adopted": args.adopted,
         "adopted_overrides": {**BASELINE, **ARMS[args.adopted]},
         "speedup_steps_per_cpu_minute": float(np.mean(list(gains.values()))) if gains else None,
         "speedup_per_set": gains,
+        "speedup_per_arm": {arm: sets for arm, sets in by_arm.items() if sets},
         "speed": speed,
         "quality": quality,
     }
@@ -232,6 +237,9 @@ def markdown(payload: dict[str, Any]) -> str:
                 f"| {name} | {arm} | {row['steps_per_cpu_minute']:.1f} | {cos} | "
                 f"{row['retention'] * 100:.1f}% | {row['teacher_query_retention'] * 100:.1f}% |"
             )
+    lines += ["", "Steps per CPU-minute over whole training runs, x the baseline's:", ""]
+    for arm, sets in payload["speedup_per_arm"].items():
+        lines.append(f"- {arm}: " + ", ".join(f"{n} {x:.2f}x" for n, x in sets.items()))
     speedup = payload["speedup_steps_per_cpu_minute"]
     if speedup:
         lines += ["", f"Adopted ({payload['adopted']}): {speedup:.2f}x the baseline's steps per"]

@@ -8,12 +8,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from tests.support.parallel import TORCH_THREADS
 from tests.support.paths import DOCS
 
 pytestmark = pytest.mark.slow
 
 
-def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path) -> None:
+def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path, teacher) -> None:
     from sentence_transformers import SentenceTransformer
 
     from distill.config import DistillConfig
@@ -21,13 +22,13 @@ def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path) -> None:
     from distill.student import build_student, load_teacher
     from encoders import resolve_model
 
-    torch.set_num_threads(2)
-    teacher = load_teacher(resolve_model("all-MiniLM-L6-v2"))
-    assert teacher.num_layers == 6 and not teacher.has_mlm_head
-    student = build_student(teacher.model.encoder, (0, 2, 4))
+    torch.set_num_threads(TORCH_THREADS)
+    loaded = load_teacher(resolve_model("all-MiniLM-L6-v2"))
+    assert loaded.num_layers == 6 and not loaded.has_mlm_head
+    student = build_student(loaded.model.encoder, (0, 2, 4))
     for i, t in enumerate((0, 2, 4)):
         ours = student.encoder.encoder.layer[i].state_dict()
-        theirs = teacher.model.encoder.encoder.layer[t].state_dict()
+        theirs = loaded.model.encoder.encoder.layer[t].state_dict()
         assert all(torch.equal(ours[k], theirs[k]) for k in ours)
 
     config = DistillConfig(steps=3, max_minutes=None, batch_size=4, max_seq_length=32)
@@ -52,7 +53,7 @@ def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path) -> None:
     # int8 on SciFact abstracts; 0.988 here for OpenVINO static int8 on the short query
     # when it calibrated on windows. It now calibrates on this corpus's whole chunks.
     from distill.data import load_examples, split_holdout, whole_documents
-    from encoders import SentenceTransformerEncoder, check_pairing
+    from encoders import check_pairing
     from encoders.backend_encoder import BackendEncoder
     from encoders.variants import MARKER
 
@@ -61,10 +62,9 @@ def test_minilm_student_trains_a_few_steps_and_exports(tmp_path: Path) -> None:
     train, _ = split_holdout(windows, config.holdout_fraction, config.seed)
     marker = json.loads((out.variants["openvino-int8"] / MARKER).read_text())
     assert marker["calibration_passages"] == len(whole_documents(train)) < len(train)
-    teacher_encoder = SentenceTransformerEncoder("teacher", resolve_model("all-MiniLM-L6-v2"))
     for suffix, folder in out.variants.items():
         assert folder == tmp_path / f"student-{suffix}"
-        variant = BackendEncoder(suffix, folder, threads=2)
+        variant = BackendEncoder(suffix, folder, threads=TORCH_THREADS)
         near = variant.encode_documents(["how do I cache a view?", "signals"])
         assert (vectors * near).sum(1).min() > 0.98, suffix
-        check_pairing(variant, teacher_encoder)
+        check_pairing(variant, teacher)  # the session's teacher: the same packaged weights

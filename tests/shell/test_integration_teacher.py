@@ -17,6 +17,7 @@ from indexer.stores.milvus import MilvusStore
 from indexer.walk import iter_files
 from shell.cli import EXIT_OK, main
 from tests.support.fakes import KeywordEncoder
+from tests.support.parallel import TORCH_THREADS
 from tests.support.paths import DOCS
 
 QUERIES = {
@@ -54,7 +55,7 @@ def test_querying_with_another_encoder_fails_loudly(indexed):
 
 def test_cli_index_and_search(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("DISTILSEARCH_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("DISTILSEARCH_THREADS", "2")
+    monkeypatch.setenv("DISTILSEARCH_THREADS", str(TORCH_THREADS))
     report = tmp_path / "report.json"
     assert main(["index", str(DOCS), "--report", str(report)]) == EXIT_OK
     assert json.loads(report.read_text())["collections"] == ["docs_teacher"]

@@ -8,6 +8,9 @@ student, which is what the comparison views need to show.
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,8 +54,22 @@ def make_beir(root: Path) -> Path:
     return root
 
 
+#: Stand-ins saved so far in this process, by (teacher folder, layers): each is cut from
+#: the teacher once per test session and copied for every later caller.
+_STANDINS: dict[tuple[Path, tuple[int, ...]], Path] = {}
+
+
 def save_student_standin(teacher_dir: Path, out: Path, layers: Sequence[int] = (0, 2, 4)) -> Path:
     """Save the teacher with only ``layers`` kept (an undistilled student) under ``out``."""
+    key = (Path(teacher_dir), tuple(layers))
+    if key not in _STANDINS:
+        _STANDINS[key] = _cut_teacher(key[0], key[1], Path(tempfile.mkdtemp(prefix="standin-")))
+        atexit.register(shutil.rmtree, _STANDINS[key], ignore_errors=True)
+    shutil.copytree(_STANDINS[key], out, dirs_exist_ok=True)
+    return out
+
+
+def _cut_teacher(teacher_dir: Path, layers: tuple[int, ...], out: Path) -> Path:
     import torch
     from sentence_transformers import SentenceTransformer
 

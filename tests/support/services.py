@@ -10,6 +10,7 @@ import pytest
 from core.settings import load_settings
 from encoders import Encoder, ModelNotFoundError
 from indexer.stores import VectorStore
+from tests.support.parallel import TORCH_THREADS
 
 
 def fake_service(
@@ -49,7 +50,7 @@ def point_app_at(
 
     monkeypatch.setenv("DISTILSEARCH_DATA_DIR", str(data))
     monkeypatch.setenv("DISTILSEARCH_MODELS_DIR", str(models))
-    monkeypatch.setenv("DISTILSEARCH_THREADS", "2")
+    monkeypatch.setenv("DISTILSEARCH_THREADS", str(TORCH_THREADS))
     for name in ("MILVUS_URI", "DISTILSEARCH_LLM_URL", "DISTILSEARCH_ENCODER"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setattr(service_module, "build_encoder", lambda name, _s: encoders[name])
