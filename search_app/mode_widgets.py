@@ -41,7 +41,7 @@ def default_mode_caption(service: SearchService, container: DeltaGenerator | Non
     """``default: dense — see docs/results/hybrid.md``, with why and how to change it."""
     mode = service.settings.search_mode
     why = (
-        " (on the dev suite hybrid gained on SciFact but lost 6.5+ nDCG@10 points on both FAQ sets)"
+        " (on the dev suite hybrid gained on SciFact but lost to dense on both FAQ sets)"
         if mode == "dense"
         else ""
     )

@@ -26,8 +26,8 @@ def get_service() -> SearchService:
 
     The default encoder is loaded in a background thread so the page appears at once
     and the first query does not pay for the model load. Torch runs one thread here: a
-    single short query gains little from more, and on a busy two-core machine two
-    threads encoded a query 10-50x slower than one (``docs/results/query_latency.md``).
+    single short query gains little from more, and on a busy machine more threads were
+    much slower (``docs/results/query_latency.md``).
     """
     settings = load_settings().with_overrides(threads=UI_TORCH_THREADS)
     hide_lite_uri_from_pymilvus()

@@ -14,19 +14,8 @@ from distill.config import DistillConfig
 from distill.data import load_examples
 from distill.student import build_student, load_teacher
 from distill.trainer import set_embeddings_trainable, train
-from tests.support.tiny_models import tiny_corpus, tiny_teacher
 
 CPU = torch.device("cpu")
-
-
-@pytest.fixture(scope="module")
-def teacher_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_teacher(tmp_path_factory.mktemp("teacher"), layers=4)
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tiny_corpus(tmp_path_factory.mktemp("data") / "corpus.jsonl", docs=48)
 
 
 def _run(teacher_dir: Path, corpus: Path, **kw):
