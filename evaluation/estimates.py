@@ -114,8 +114,11 @@ def graded_ndcg(system: np.ndarray, reference: np.ndarray) -> float:
     return float(np.mean(values))
 
 
-def doc_cosine(system_docs: np.ndarray, teacher_docs: np.ndarray) -> float:
-    """Mean cosine between each passage's two vectors (rows are unit length)."""
+def doc_cosine(system_docs: np.ndarray, teacher_docs: np.ndarray) -> float | None:
+    """Mean cosine between each passage's two vectors (rows are unit length); None when
+    the two live in spaces of different dimensions (nothing to compare)."""
+    if system_docs.shape != teacher_docs.shape:
+        return None
     return float(np.mean(np.sum(system_docs * teacher_docs, axis=1)))
 
 
@@ -124,9 +127,10 @@ def estimates(
     system_docs: np.ndarray,
     teacher_queries: dict[str, np.ndarray],
     system_queries: dict[str, np.ndarray],
-) -> dict[str, float]:
+) -> dict[str, float | None]:
     """Every candidate for one system: ``<shape>_overlap``, ``<shape>_graded`` for each
-    shape in both dicts (``(n, dim)`` query vectors of the same texts), and ``doc_cosine``.
+    shape in both dicts (``(n, dim)`` query vectors of the same texts), and ``doc_cosine``
+    (None for a system of another dimension).
 
     Vectors are unit rows; ``system_queries[shape]`` is the teacher's own for a system
     whose queries the teacher encodes.

@@ -105,11 +105,14 @@ def estimate_ranking(sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     truth = [r["retention"] for r in points]
     ranking = {}
     for key in keys:
-        values = [r["estimates"].get(key) for r in points]
-        rho, p = spearmanr(values, truth)
-        ranking[key] = {"spearman": float(rho), "p_value": float(p)}
+        pairs = [(r["estimates"].get(key), t) for r, t in zip(points, truth, strict=True)]
+        pairs = [(v, t) for v, t in pairs if v is not None]
+        rho, p = spearmanr([v for v, _ in pairs], [t for _, t in pairs])
+        ranking[key] = {"spearman": float(rho), "p_value": float(p), "points": len(pairs)}
     ordered = dict(sorted(ranking.items(), key=lambda kv: -kv[1]["spearman"]))
-    shipped = next(iter(ordered))
+    # only a candidate defined on every point can be shipped (doc_cosine is not, for
+    # encoders of another dimension)
+    shipped = next(k for k, v in ordered.items() if v["points"] == len(points))
     return {
         "points": len(points),
         "candidates": ordered,
@@ -121,7 +124,9 @@ def estimate_ranking(sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 def recommend_threshold(points: list[dict[str, Any]], key: str) -> float | None:
     """The lowest estimate above which every suite point keeps >= 95% of the teacher."""
-    values = sorted((r["estimates"][key], r["retention"]) for r in points)
+    values = sorted(
+        (r["estimates"][key], r["retention"]) for r in points if r["estimates"][key] is not None
+    )
     for i, (value, _) in enumerate(values):
         if all(retention >= RECOMMEND_RETENTION for _, retention in values[i:]):
             return float(value)

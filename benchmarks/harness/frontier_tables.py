@@ -58,11 +58,12 @@ def estimates_markdown(ranking: dict[str, Any]) -> str:
         f"Shipped: {ranking['shipped']} (Spearman {ranking['spearman_shipped']:.3f}); a "
         f"recommendation needs an estimate of at least {_fmt(ranking['threshold'])}.",
         "",
-        "| candidate | Spearman | p |",
-        "|---|---|---|",
+        "| candidate | Spearman | p | points |",
+        "|---|---|---|---|",
     ]
     for key, cell in ranking["candidates"].items():
-        lines.append(f"| {key} | {cell['spearman']:.3f} | {cell['p_value']:.2g} |")
+        row = f"| {key} | {cell['spearman']:.3f} | {cell['p_value']:.2g} | {cell['points']} |"
+        lines.append(row)
     return "\n".join(lines)
 
 

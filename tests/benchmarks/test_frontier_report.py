@@ -86,3 +86,14 @@ def test_the_threshold_keeps_every_point_above_it_at_95_percent(report) -> None:
     ranking = report.estimate_ranking({"s": points})
     assert ranking["shipped"] == "span_overlap" and ranking["points"] == 5
     assert 0.5 < ranking["spearman_shipped"] <= 1.0
+
+
+def test_a_candidate_missing_on_some_point_is_ranked_but_not_shipped(report) -> None:
+    points = [row(str(i), 1, r, estimate=e) for i, (e, r) in enumerate([(0.5, 0.6), (0.9, 0.99)])]
+    points[0]["estimates"]["doc_cosine"] = None  # another dimension than the teacher's
+    points[1]["estimates"]["doc_cosine"] = 0.99
+    points.append(row("x", 1, 0.8, estimate=0.7))
+    points[2]["estimates"]["doc_cosine"] = 0.9
+    ranking = report.estimate_ranking({"s": points})
+    assert ranking["candidates"]["doc_cosine"]["points"] == 2
+    assert ranking["shipped"] == "span_overlap"

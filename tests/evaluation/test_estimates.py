@@ -63,6 +63,7 @@ def test_top_k_is_exact_and_best_first(vectors) -> None:
     expected = np.argsort(-(queries @ docs.T), axis=1)[:, :10]
     assert np.array_equal(top_k(docs, queries), expected)
     assert doc_cosine(docs, docs) == pytest.approx(1.0)
+    assert doc_cosine(docs[:, :8], docs) is None  # another space: nothing to compare
 
 
 def test_every_shape_draws_from_the_passages_seeded() -> None:
