@@ -5,10 +5,49 @@ from __future__ import annotations
 from typing import Any
 
 
+def _point(row: dict[str, Any] | None) -> str:
+    if row is None:
+        return "-"
+    return f"{row['retention'] * 100:.1f}% at {row['speed_ratio']:.2f}x"
+
+
+def summary_markdown(payload: dict[str, Any]) -> str:
+    """One line per set: the teacher's OpenVINO int8, the best student with teacher
+    queries (its fastest variant among the best), model2vec, and the 98%-at-4x target."""
+    lines = [
+        "| set | teacher OpenVINO int8 | best student, teacher queries | model2vec | "
+        "98% at >= 4x |",
+        "|---|---|---|---|---|",
+    ]
+    for name, entry in payload["sets"].items():
+        rows = entry["systems"]
+        by_name = {r["name"]: r for r in rows}
+        paired = [r for r in rows if r["kind"] == "student" and r["queries"] == "teacher"]
+        best = max(paired, key=lambda r: (r["retention"], r["speed_ratio"]), default=None)
+        student = f"{_point(best)} ({best['name'].split(' +')[0]})" if best else "-"
+        t = entry["targets"]
+        miss = t["miss_points"]
+        target = (
+            "met"
+            if t["meets_98_at_4x"]
+            else "no student at 4x"
+            if miss is None
+            else f"missed by {miss * 100:.1f} points"
+        )
+        lines.append(
+            f"| {name} | {_point(by_name.get('teacher-openvino-int8'))} | {student} | "
+            f"{_point(by_name.get('model2vec'))} | {target} |"
+        )
+    return "\n".join(lines)
+
+
 def frontier_markdown(payload: dict[str, Any]) -> str:
-    """Per set: every system by speed, Pareto marked; then the targets and the depth."""
+    """A summary per set, then per set every system by speed, Pareto marked; then the
+    targets and the depth."""
     budget = payload["budget"]["steps"]
     lines = [
+        summary_markdown(payload),
+        "",
         f"Students distilled with the default recipe for {budget} steps on each set's corpus "
         "text. x = documents/s over the teacher's (PyTorch fp32; batch 32, 256 tokens, "
         "2 threads, interleaved rounds); retention = nDCG@10 over the teacher's. "

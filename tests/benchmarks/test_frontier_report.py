@@ -97,3 +97,23 @@ def test_a_candidate_missing_on_some_point_is_ranked_but_not_shipped(report) -> 
     ranking = report.estimate_ranking({"s": points})
     assert ranking["candidates"]["doc_cosine"]["points"] == 2
     assert ranking["shipped"] == "span_overlap"
+
+
+def test_the_summary_names_the_teachers_int8_the_best_paired_student_and_the_miss(
+    report, monkeypatch
+) -> None:
+    import harness.frontier_tables as tables
+
+    rows = [
+        row("teacher", 1.0, 1.0, "teacher"),
+        row("teacher-openvino-int8", 2.8, 0.98, "teacher"),
+        row("student-d4", 2.0, 0.83),
+        row("student-d4 + teacher queries", 2.0, 0.92, queries="teacher"),
+        row("student-d4-onnx-int8 + teacher queries", 4.2, 0.93, queries="teacher"),
+    ]
+    report.mark_pareto(rows)
+    payload = {"sets": {"s": {"systems": rows, "targets": report.targets(rows)}}}
+    line = tables.summary_markdown(payload).splitlines()[-1]
+    assert line == (
+        "| s | 98.0% at 2.80x | 93.0% at 4.20x (student-d4-onnx-int8) | - | missed by 5.0 points |"
+    )
