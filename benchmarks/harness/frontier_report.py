@@ -87,9 +87,9 @@ def default_depth(sets: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
             mine = [r for r in rows if r["depth"] == depth]
             own = max((r["retention"] for r in mine if r["queries"] == "own"), default=0.0)
             paired = max((r["retention"] for r in mine if r["queries"] == "teacher"), default=0.0)
-            best[name] = [own, paired]
+            best[name] = [own, paired] if mine else None  # None: not measured on this set
         table[str(depth)] = best
-        ok = all(o >= DEPTH_TARGETS[0] and p >= DEPTH_TARGETS[1] for o, p in best.values())
+        ok = all(b and b[0] >= DEPTH_TARGETS[0] and b[1] >= DEPTH_TARGETS[1] for b in best.values())
         if ok and chosen is None:
             chosen = depth
     return {"chosen": chosen or 4, "met_targets": chosen is not None, "best": table}

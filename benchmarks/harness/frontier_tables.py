@@ -27,13 +27,12 @@ def summary_markdown(payload: dict[str, Any]) -> str:
         student = f"{_point(best)} ({best['name'].split(' +')[0]})" if best else "-"
         t = entry["targets"]
         miss = t["miss_points"]
-        target = (
-            "met"
-            if t["meets_98_at_4x"]
-            else "no student at 4x"
-            if miss is None
-            else f"missed by {miss * 100:.1f} points"
-        )
+        if not any(r["kind"] == "student" for r in rows):
+            target = "students not measured"
+        elif t["meets_98_at_4x"]:
+            target = "met"
+        else:
+            target = "no student at 4x" if miss is None else f"missed by {miss * 100:.1f} points"
         lines.append(
             f"| {name} | {_point(by_name.get('teacher-openvino-int8'))} | {student} | "
             f"{_point(by_name.get('model2vec'))} | {target} |"
@@ -82,7 +81,12 @@ def frontier_markdown(payload: dict[str, Any]) -> str:
     names = list(payload["sets"])
     lines += ["| depth | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
     for d, best in depth["best"].items():
-        cells = [f"{best[n][0] * 100:.1f}% / {best[n][1] * 100:.1f}%" for n in names]
+        cells = [
+            "not measured"
+            if best[n] is None
+            else f"{best[n][0] * 100:.1f}% / {best[n][1] * 100:.1f}%"
+            for n in names
+        ]
         lines.append(f"| {d} | " + " | ".join(cells) + " |")
     verdict = "meets" if depth["met_targets"] else "no depth meets"
     lines += ["", f"Default depth: {depth['chosen']} ({verdict} 95% / 98% on every set)."]

@@ -117,3 +117,12 @@ def test_the_summary_names_the_teachers_int8_the_best_paired_student_and_the_mis
     assert line == (
         "| s | 98.0% at 2.80x | 93.0% at 4.20x (student-d4-onnx-int8) | - | missed by 5.0 points |"
     )
+
+
+def test_a_depth_not_measured_on_a_set_is_not_chosen(report) -> None:
+    sets = {
+        "a": [row("d3", 5, 0.99, depth=3), row("d3 tq", 5, 0.99, queries="teacher", depth=3)],
+        "b": [row("teacher-int8", 3, 0.99, kind="teacher")],
+    }
+    found = report.default_depth(sets)
+    assert found["best"]["3"]["b"] is None and found["chosen"] == 4 and not found["met_targets"]
