@@ -386,6 +386,7 @@ def _scalars(d: dict) -> str | None:
         "speedup_steps_per_cpu_minute": "steps per CPU-minute, adopted over baseline: {:.2f}x",
         "ratio": "Ray / local engine: {}",
         "insert_ratio": "insert rate with the BM25 field / without: {}",
+        "spearman_shipped": "Spearman of the shipped estimate with true retention: {:.2f}",
     }
     for key, text in known.items():
         if isinstance(d.get(key), int | float):
@@ -407,6 +408,28 @@ def _answers(d: dict) -> str | None:
         return None
     rates = (f"{n} {s['key_sentence_rate']:.2f}" for n, s in sets.items())
     return "key sentence in the answer: " + ", ".join(rates)
+
+
+def _profile(d: dict) -> str | None:
+    share = d.get("phase_share")
+    if not isinstance(share, dict):
+        return None
+    parts = ", ".join(f"{k} {v * 100:.0f}%" for k, v in share.items() if v >= 0.05)
+    return f"{d['ms_per_step']:.0f} ms a step: {parts}"
+
+
+def _frontier(d: dict) -> str | None:
+    sets = d.get("sets")
+    if not (isinstance(sets, dict) and all("targets" in s for s in sets.values())):
+        return None
+    parts = []
+    for name, entry in sets.items():
+        miss = entry["targets"]["miss_points"]
+        if entry["targets"]["meets_98_at_4x"]:
+            parts.append(f"{name} met")
+        elif miss is not None:
+            parts.append(f"{name} missed by {miss * 100:.1f} points")
+    return "98% of the teacher at >= 4x: " + (", ".join(parts) or "no student at 4x")
 
 
 def _best_row(d: Any) -> str | None:
@@ -432,6 +455,8 @@ HEADLINES: tuple[Callable[[Any], str | None], ...] = (
     _scalars,
     _highlighting,
     _answers,
+    _profile,
+    _frontier,
 )
 
 
