@@ -95,11 +95,14 @@ def frontier_markdown(payload: dict[str, Any]) -> str:
 
 def estimates_markdown(ranking: dict[str, Any]) -> str:
     """Every candidate's Spearman with true retention, best first."""
+    best = ranking["candidates"][ranking["best"]]["spearman"]
     lines = [
         f"Label-free estimates against true nDCG@10 retention over {ranking['points']} "
         "points (every encoder system of the frontier but the teacher and BM25, every set). "
-        f"Shipped: {ranking['shipped']} (Spearman {ranking['spearman_shipped']:.3f}); a "
-        f"recommendation needs an estimate of at least {_fmt(ranking['threshold'])}.",
+        f"Best: {ranking['best']} (Spearman {best:.3f}). "
+        f"Shipped (what the product computes): {ranking['shipped']} (Spearman "
+        f"{ranking['spearman_shipped']:.3f}); a recommendation needs an estimate of at least "
+        f"{_fmt(ranking['threshold'])}.",
         "",
         "| candidate | Spearman | p | points |",
         "|---|---|---|---|",

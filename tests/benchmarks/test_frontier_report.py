@@ -96,7 +96,7 @@ def test_a_candidate_missing_on_some_point_is_ranked_but_not_shipped(report) -> 
     points[2]["estimates"]["doc_cosine"] = 0.9
     ranking = report.estimate_ranking({"s": points})
     assert ranking["candidates"]["doc_cosine"]["points"] == 2
-    assert ranking["shipped"] == "span_overlap"
+    assert ranking["shipped"] == "span_overlap" and ranking["best"] == "span_overlap"
 
 
 def test_the_summary_names_the_teachers_int8_the_best_paired_student_and_the_miss(
