@@ -249,11 +249,11 @@ def print_outcome(outcome: DistillOutcome) -> None:
 
 def frontier_table(frontier: dict) -> str:
     """The encoders on the user's documents, slowest first, and the recommendation."""
-    lines = [f"{'encoder':<40} {'queries':<14} {'docs/s':>8} {'x teacher':>9} {'agreement':>9}"]
+    lines = [f"{'encoder':<40} {'queries':<22} {'docs/s':>8} {'x teacher':>9} {'agreement':>9}"]
     for row in frontier["rows"]:
         mark = "  <- recommended" if row["recommended"] else ""
         lines.append(
-            f"{row['encoder'][-40:]:<40} {row['queries'][-14:]:<14} {row['docs_per_s']:>8.1f} "
+            f"{row['encoder'][-40:]:<40} {row['queries'][-22:]:<22} {row['docs_per_s']:>8.1f} "
             f"{row['speed_ratio']:>9.2f} {row['agreement']:>9.2f}{mark}"
         )
     best = frontier["recommended"]

@@ -68,3 +68,18 @@ def test_cli_module_import_stays_light() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
     assert time.perf_counter() - start < 30
+
+
+def test_the_frontier_table_shows_whole_registry_names() -> None:
+    from shell.distill_command import frontier_table
+
+    row = {
+        "encoder": "teacher-openvino-int8",
+        "queries": "teacher-openvino-int8",
+        "docs_per_s": 88.9,
+        "speed_ratio": 2.33,
+        "agreement": 0.8,
+        "recommended": True,
+    }
+    table = frontier_table({"rows": [row], "recommended": row["encoder"], "threshold": 0.87})
+    assert table.splitlines()[1].split()[:2] == ["teacher-openvino-int8"] * 2
