@@ -30,6 +30,7 @@ def set_rows(name: str) -> tuple[float, list[dict[str, Any]]]:
     scores = load_scores(name)
     speed = json.loads((set_dir(name) / "speed.json").read_text())
     teacher = scores["teacher_ndcg"]
+    rates, ratios = _by_folder(speed["docs_per_s"]), _by_folder(speed["speed_ratio"])
     rows = []
     for system, row in scores["systems"].items():
         documents = _folder_name(row["documents"])
@@ -42,8 +43,8 @@ def set_rows(name: str) -> tuple[float, list[dict[str, Any]]]:
                 "variant": row["variant"],
                 "ndcg_at_10": row["ndcg_at_10"],
                 "retention": row["ndcg_at_10"] / teacher,
-                "docs_per_s": _by_folder(speed["docs_per_s"])[documents],
-                "speed_ratio": _by_folder(speed["speed_ratio"])[documents],
+                "docs_per_s": rates[documents],
+                "speed_ratio": ratios[documents],
                 "estimates": row["estimates"],
             }
         )
