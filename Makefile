@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml constraints.txt
 	# PDF partitioning imports unstructured-inference; its own dependencies (timm ->
 	# torchvision) break the CPU torch, so it is installed alone.
 	$(BIN)/pip install --quiet --no-deps -c constraints.txt unstructured-inference
+	# ranx compiles its metrics with numba on first use; compiled once here, cached beside it
+	$(BIN)/python -c "from evaluation.metrics import compile_metrics; compile_metrics()"
 	touch $(STAMP)
 
 ## demo: fetch the Django docs, index them into Milvus Lite, serve the UI on 127.0.0.1:8501
@@ -37,7 +39,7 @@ system-deps:
 
 ## test: the whole test suite, offline (slow and browser tests included)
 test: $(STAMP) system-deps
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder --durations=15
+	$(BIN)/python -m pytest -n 3 --dist loadfile --no-loadscope-reorder --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

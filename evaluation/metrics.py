@@ -73,6 +73,14 @@ def evaluate_run(
     return MetricResult({m: float(means[m]) for m in metrics}, per_query)
 
 
+def compile_metrics() -> None:
+    """Compile ranx's numba kernels for every metric here once: numba caches them beside
+    ranx, so no later process (an evaluation, a test worker) compiles them again. ``make``
+    runs it when it installs the environment."""
+    qrels = {"q": {"a": 1}}
+    evaluate_run(qrels, {"q": {"a": 1.0, "b": 0.5}})
+
+
 def exact_run(
     doc_ids: Sequence[str],
     doc_vectors: np.ndarray,

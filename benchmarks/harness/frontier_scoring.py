@@ -1,6 +1,10 @@
 """Scores of the frontier's systems on one set: nDCG@10 over the whole corpus and every
 label-free estimate candidate (:mod:`evaluation.estimates`), kept in
-``<set dir>/scores.json`` after each system so a stopped run goes on where it was."""
+``<set dir>/scores.json`` after each system so a stopped run goes on where it was.
+
+``probe_overlap`` is the estimate exactly as the product computes it after ``distill``
+(:class:`evaluation.agreement.AgreementProbe` at its defaults: a seeded sample of
+passages, span pseudo-queries drawn from them), taken from the whole-corpus vectors."""
 
 from __future__ import annotations
 
@@ -14,8 +18,15 @@ from harness.datasets import query_texts
 from harness.frontier_systems import Model2VecEncoder, System, set_dir
 from harness.scoring import corpus_vectors, ndcg_at_10, product_encoder
 
+from encoders import Encoder
 from evaluation import BeirDataset, EvalConfig
-from evaluation.estimates import SHAPES, Passage, draw_queries, estimates
+from evaluation.agreement import (
+    DEFAULT_MAX_PASSAGES,
+    DEFAULT_MAX_QUERIES,
+    sample_passages,
+    sample_queries,
+)
+from evaluation.estimates import SHAPES, Passage, draw_queries, estimates, overlap, top_k
 
 logger = logging.getLogger(__name__)
 #: Fewer pseudo-queries, for the "more pseudo-queries" comparison (the first N of them).
@@ -58,8 +69,30 @@ def pseudo_queries(data: BeirDataset, count: int) -> dict[str, list[str]]:
     return {shape: draw_queries(passages, shape, count, seed=0)[0] for shape in SHAPES}
 
 
+class ProductProbe:
+    """The product's probe on one set: the passages it samples (rows of the corpus) and
+    its pseudo-queries, with the teacher's top 10 for each."""
+
+    def __init__(self, data: BeirDataset, teacher_docs: np.ndarray, teacher: Encoder) -> None:
+        first: dict[str, int] = {}
+        for row, text in enumerate(data.documents):
+            first.setdefault(" ".join(text.split()), row)
+        passages = sample_passages(data.documents, DEFAULT_MAX_PASSAGES, seed=0)
+        self.rows = np.array([first[p] for p in passages])  # (n_passages,)
+        self.texts = [q.text for q in sample_queries(passages, DEFAULT_MAX_QUERIES, seed=0)]
+        self.teacher_queries = teacher.encode_queries(self.texts)  # (n_queries, dim)
+        self.reference = top_k(teacher_docs[self.rows], self.teacher_queries)
+
+    def overlap(self, docs: np.ndarray, queries: Encoder | None) -> float:
+        """Top-10 overlap with the teacher of ``docs`` (whole-corpus vectors) searched with
+        ``queries``' query vectors (None: the teacher's)."""
+        vectors = self.teacher_queries if queries is None else queries.encode_queries(self.texts)
+        return overlap(top_k(docs[self.rows], vectors), self.reference)
+
+
 def score_set(name: str, data: BeirDataset, chosen: list[System], count: int) -> dict[str, Any]:
-    """Score every system of ``chosen`` not scored yet; the set's scores."""
+    """Score every system of ``chosen`` not scored yet (and give ``probe_overlap`` to
+    those scored before it existed); the set's scores."""
     scores = load_scores(name)
     encoders = EncoderCache()
     teacher = encoders.get("teacher")
@@ -67,15 +100,21 @@ def score_set(name: str, data: BeirDataset, chosen: list[System], count: int) ->
     real_queries = query_texts(data)
     pseudo = pseudo_queries(data, count)
     teacher_pseudo = {shape: teacher.encode_queries(texts) for shape, texts in pseudo.items()}
+    probe = ProductProbe(data, teacher_docs, teacher)
     scores["teacher_ndcg"] = ndcg_at_10(data, teacher_docs, teacher.encode_queries(real_queries))
     scores["pseudo_queries"] = {shape: len(texts) for shape, texts in pseudo.items()}
     for system in chosen:
-        if system.name in scores["systems"]:
+        row = scores["systems"].get(system.name)
+        if row is not None:
+            if system.kind != "bm25" and "probe_overlap" not in row["estimates"]:
+                row["estimates"]["probe_overlap"] = _probe(system, data, encoders, probe)
+                _save(name, scores)
             continue
         if system.kind == "bm25":
             scores["systems"][system.name] = _bm25(data)
         else:
             row = _dense(system, data, encoders, teacher_docs, teacher_pseudo, pseudo)
+            row["estimates"]["probe_overlap"] = _probe(system, data, encoders, probe)
             scores["systems"][system.name] = row
         logger.info(
             "%s %s: nDCG@10 %.4f", name, system.name, scores["systems"][system.name]["ndcg_at_10"]
@@ -118,6 +157,14 @@ def _dense(
         "ndcg_at_10": ndcg,
         "estimates": found,
     }
+
+
+def _probe(system: System, data: BeirDataset, encoders: EncoderCache, probe: ProductProbe) -> float:
+    """``system``'s estimate as the product computes it (vectors from the corpus cache)."""
+    docs = corpus_vectors(encoders.get(system.documents), data)
+    return probe.overlap(
+        docs, None if system.queries == "teacher" else encoders.get(system.queries)
+    )
 
 
 def _bm25(data: BeirDataset) -> dict[str, Any]:

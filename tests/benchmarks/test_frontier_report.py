@@ -24,7 +24,7 @@ def row(name, speed, retention, kind="student", queries="own", depth=None, estim
         "kind": kind,
         "queries": queries,
         "depth": depth,
-        "estimates": {} if estimate is None else {"span_overlap": estimate},
+        "estimates": {} if estimate is None else {"probe_overlap": estimate},
     }
 
 
@@ -82,9 +82,9 @@ def test_the_threshold_keeps_every_point_above_it_at_95_percent(report) -> None:
             [(0.5, 0.6), (0.7, 0.96), (0.75, 0.90), (0.8, 0.97), (0.9, 0.99)]
         )
     ]
-    assert report.recommend_threshold(points, "span_overlap") == 0.8
+    assert report.recommend_threshold(points, "probe_overlap") == 0.8
     ranking = report.estimate_ranking({"s": points})
-    assert ranking["shipped"] == "span_overlap" and ranking["points"] == 5
+    assert ranking["shipped"] == "probe_overlap" and ranking["points"] == 5
     assert 0.5 < ranking["spearman_shipped"] <= 1.0
 
 
@@ -96,7 +96,7 @@ def test_a_candidate_missing_on_some_point_is_ranked_but_not_shipped(report) -> 
     points[2]["estimates"]["doc_cosine"] = 0.9
     ranking = report.estimate_ranking({"s": points})
     assert ranking["candidates"]["doc_cosine"]["points"] == 2
-    assert ranking["shipped"] == "span_overlap" and ranking["best"] == "span_overlap"
+    assert ranking["shipped"] == "probe_overlap" and ranking["best"] == "probe_overlap"
 
 
 def test_the_summary_names_the_teachers_int8_the_best_paired_student_and_the_miss(

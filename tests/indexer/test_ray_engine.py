@@ -118,7 +118,7 @@ def test_a_killed_encoding_worker_then_a_rerun_converges(
 ):
     """SIGKILL the encoding actor's worker mid-run, change a file, rerun: the rows are a
     clean local run's (the changed file's stale chunks deleted), none twice."""
-    docs = write_corpus(tmp_path / "docs", files=24)
+    docs = write_corpus(tmp_path / "docs", files=12)
     walk = walk_files([docs])
     killed: list[tuple[int, str]] = []
 
@@ -240,7 +240,7 @@ def test_milvus_gone_after_start_fails_every_file_and_sets_the_error(
     server = subprocess.Popen(server_command(tmp_path / "gone.db", "127.0.0.1", port))
     wait_for_port("127.0.0.1", port)
     store = MilvusStore(f"http://127.0.0.1:{port}")
-    docs = write_corpus(tmp_path / "docs", files=3)
+    docs = write_corpus(tmp_path / "docs", files=2)
     walk = walk_files([docs])
     try:
         report = index_files_ray(

@@ -3,9 +3,12 @@ recommended (the fastest whose agreement clears the threshold)."""
 
 from __future__ import annotations
 
+import json
+import math
 from pathlib import Path
 
 from core.settings import load_settings
+from tests.support.paths import REPO
 from usecases.frontier import (
     RECOMMEND_AT,
     FrontierRow,
@@ -81,3 +84,11 @@ def test_the_recommended_encoder_becomes_the_default_for_index_and_search(
         {"DISTILSEARCH_MODELS_DIR": str(tmp_path), "DISTILSEARCH_ENCODER": "student"}
     )
     assert default_encoder(chosen) == "student"  # an explicit choice wins
+
+
+def test_the_threshold_is_the_one_the_suite_measured_for_the_shipped_estimate() -> None:
+    # RECOMMEND_AT is the report's threshold (benchmarks/frontier.py report), rounded down to
+    # two decimals; a rerun that moves it must move the constant too.
+    ranking = json.loads((REPO / "docs/results/agreement_vs_retention.json").read_text())
+    assert ranking["shipped"] == "probe_overlap"
+    assert math.floor(ranking["threshold"] * 100) / 100 == RECOMMEND_AT
