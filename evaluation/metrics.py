@@ -26,6 +26,8 @@ HEADLINE = ("ndcg@10", "recall@10", "recall@100", "mrr@10", "map@100")
 #: Cut-offs of the recall@k curve.
 RECALL_CURVE_KS = (1, 3, 5, 10, 20, 50, 100)
 ALL_METRICS = HEADLINE + tuple(f"recall@{k}" for k in RECALL_CURVE_KS if k not in (10, 100))
+#: Digits of the keys doc ids are given inside :func:`evaluate_run` (up to 10^10 docs).
+KEY_WIDTH = 10
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,17 @@ def evaluate_run(
         raise ValueError("qrels are empty")
     if not metrics:
         raise ValueError("no metrics requested")
-    judged = {q: {d: int(r) for d, r in docs.items()} for q, docs in qrels.items() if docs}
-    # ranx needs a non-empty ranking per query: an empty one gets a dummy doc at score 0
-    # that is never relevant (the id cannot collide with a real doc id).
+    judged_ids = [q for q, docs in qrels.items() if docs]
+    # ranx compiles its numba code once per doc-id width (it stores ids as fixed-width
+    # arrays), so doc ids become keys of one width, in the ids' order (ties keep their
+    # order): compiled once, at install. An empty ranking gets a dummy doc at score 0 (ranx
+    # needs one per query) that is never relevant.
+    no_hit = "\x00no-hit"
+    ids = {str(d) for q in judged_ids for d in (*qrels[q], *run.get(q, {}))} | {no_hit}
+    key = {doc_id: f"{i:0{KEY_WIDTH}d}" for i, doc_id in enumerate(sorted(ids))}
+    judged = {q: {key[str(d)]: int(r) for d, r in qrels[q].items()} for q in judged_ids}
     filled = {
-        q: {str(d): float(s) for d, s in run.get(q, {}).items()} or {"\x00no-hit": 0.0}
+        q: {key[str(d)]: float(s) for d, s in run.get(q, {}).items()} or {key[no_hit]: 0.0}
         for q in judged
     }
     ranx_qrels, ranx_run = RanxQrels(judged), RanxRun(filled)
