@@ -21,6 +21,8 @@
 | ``DISTILSEARCH_EMBEDDING_CACHE_MB`` | ``1024``        | bound on the indexer's vector cache |
 |                                |                      | (``<data>/cache/embeddings.sqlite``) |
 |                                |                      | in MiB; 0 turns it off               |
+| ``DISTILSEARCH_MILVUS_RETRY_S`` | ``15``              | how long a store call keeps retrying |
+|                                |                      | an unreachable Milvus; 0: no retry   |
 | ``HF_HUB_OFFLINE``             | unset                | only the local hub cache is used         |
 | ``WORLD_SIZE``, ``RANK``, ``LOCAL_RANK`` | set by torchrun | data-parallel distillation       |
 
@@ -36,12 +38,14 @@ import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 SERVER_URI_PREFIXES = ("http://", "https://", "tcp://", "unix:")
 _TRUE = {"1", "true", "yes", "on"}
 _COLLECTION_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,200}$")
 DEFAULT_MAX_UPLOAD_MB = 20
 DEFAULT_EMBEDDING_CACHE_MB = 1024
+DEFAULT_MILVUS_RETRY_S = 15.0
 MAX_UPLOAD_MB_CEILING = 1024
 MIN_SECRET_CHARS = 12
 #: How a query can be matched (``indexer.MODES`` names the same three; core imports nothing).
@@ -70,6 +74,7 @@ class Settings:
     hub_offline: bool = False
     search_mode: str = DEFAULT_SEARCH_MODE
     embedding_cache_mb: int = DEFAULT_EMBEDDING_CACHE_MB  # 0 = no embedding cache
+    milvus_retry_s: float = DEFAULT_MILVUS_RETRY_S  # 0 = fail at the first unreachable call
 
     def __post_init__(self) -> None:
         if not _COLLECTION_RE.match(self.collection):
@@ -100,6 +105,10 @@ class Settings:
         if self.embedding_cache_mb < 0:
             raise ValueError(
                 f"DISTILSEARCH_EMBEDDING_CACHE_MB must be >= 0, got {self.embedding_cache_mb}"
+            )
+        if not 0 <= self.milvus_retry_s <= 3600:
+            raise ValueError(
+                f"DISTILSEARCH_MILVUS_RETRY_S must be in [0, 3600], got {self.milvus_retry_s}"
             )
         if not 1 <= self.max_upload_mb <= MAX_UPLOAD_MB_CEILING:
             raise ValueError(
@@ -137,25 +146,10 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     """Read settings from ``env`` (default: ``os.environ``)."""
     env = dict(os.environ if env is None else env)
     data_dir = Path(env.get("DISTILSEARCH_DATA_DIR", "data")).expanduser()
-    threads_raw = env.get("DISTILSEARCH_THREADS", "")
-    try:
-        threads = int(threads_raw) if threads_raw else (os.cpu_count() or 1)
-    except ValueError as exc:
-        raise ValueError(f"DISTILSEARCH_THREADS must be an integer, got {threads_raw!r}") from exc
-    upload_raw = env.get("DISTILSEARCH_MAX_UPLOAD_MB", "")
-    try:
-        max_upload_mb = int(upload_raw) if upload_raw else DEFAULT_MAX_UPLOAD_MB
-    except ValueError as exc:
-        raise ValueError(
-            f"DISTILSEARCH_MAX_UPLOAD_MB must be an integer, got {upload_raw!r}"
-        ) from exc
-    cache_raw = env.get("DISTILSEARCH_EMBEDDING_CACHE_MB", "").strip()
-    try:
-        embedding_cache_mb = int(cache_raw) if cache_raw else DEFAULT_EMBEDDING_CACHE_MB
-    except ValueError as exc:
-        raise ValueError(
-            f"DISTILSEARCH_EMBEDDING_CACHE_MB must be an integer, got {cache_raw!r}"
-        ) from exc
+    threads = _number(env, "DISTILSEARCH_THREADS", os.cpu_count() or 1, int)
+    max_upload_mb = _number(env, "DISTILSEARCH_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB, int)
+    cache_mb = _number(env, "DISTILSEARCH_EMBEDDING_CACHE_MB", DEFAULT_EMBEDDING_CACHE_MB, int)
+    retry_s = _number(env, "DISTILSEARCH_MILVUS_RETRY_S", DEFAULT_MILVUS_RETRY_S, float)
     return Settings(
         data_dir=data_dir,
         models_dir=Path(env.get("DISTILSEARCH_MODELS_DIR", "models")).expanduser(),
@@ -175,8 +169,19 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ui_writes=env.get("DISTILSEARCH_UI_WRITES", "").strip().lower() in _TRUE,
         ui_secret=env.get("DISTILSEARCH_UI_SECRET", ""),
         search_mode=env.get("DISTILSEARCH_SEARCH_MODE", "").strip().lower() or DEFAULT_SEARCH_MODE,
-        embedding_cache_mb=embedding_cache_mb,
+        embedding_cache_mb=cache_mb,
+        milvus_retry_s=retry_s,
     )
+
+
+def _number(env: dict[str, str], name: str, default: float, kind: type) -> Any:
+    """``env[name]`` as ``kind`` (``int`` or ``float``), ``default`` when unset or blank."""
+    raw = env.get(name, "").strip()
+    try:
+        return kind(raw) if raw else default
+    except ValueError as exc:
+        article = "an integer" if kind is int else "a number"
+        raise ValueError(f"{name} must be {article}, got {raw!r}") from exc
 
 
 def is_server_uri(uri: str) -> bool:

@@ -82,12 +82,17 @@ def pseudo_query(passage: str, rng: random.Random) -> str | None:
     return _span(words, rng) if len(words) >= MIN_QUERY_WORDS else None
 
 
+def normalise_passage(text: str) -> str:
+    """``text`` with every run of whitespace made one space, ends trimmed."""
+    return " ".join(text.split())
+
+
 def sample_passages(texts: Iterable[str], max_passages: int, seed: int) -> list[str]:
     """Distinct non-empty passages (whitespace-normalised, first kept), at most
     ``max_passages`` of them drawn by ``seed``, in their original order."""
     if max_passages < 1:
         raise ValueError(f"max_passages must be >= 1, got {max_passages}")
-    distinct = list(dict.fromkeys(" ".join(t.split()) for t in texts if t and t.strip()))
+    distinct = list(dict.fromkeys(normalise_passage(t) for t in texts if t and t.strip()))
     if len(distinct) <= max_passages:
         return distinct
     keep = sorted(random.Random(seed).sample(range(len(distinct)), max_passages))

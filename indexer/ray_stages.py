@@ -88,13 +88,13 @@ class _Stage:
     """Opens the store on first use, inside a call, so that failing to reach it
     becomes a :data:`STORE_ERROR` row rather than a failed actor."""
 
-    def __init__(self, uri: str, token: str) -> None:
-        self._uri, self._token = uri, token
+    def __init__(self, uri: str, token: str, retry_s: float | None) -> None:
+        self._uri, self._token, self._retry_s = uri, token, retry_s
         self._opened: VectorStore | None = None
 
     def _store(self) -> VectorStore:
         if self._opened is None:
-            self._opened = open_store(self._uri, self._token)
+            self._opened = open_store(self._uri, self._token, self._retry_s)
         return self._opened
 
 
@@ -103,9 +103,14 @@ class ChunkStage(_Stage):
     chunk, and plan against the store (ids already stored for each source)."""
 
     def __init__(
-        self, options: IndexOptions, collections: list[str], uri: str, token: str = ""
+        self,
+        options: IndexOptions,
+        collections: list[str],
+        uri: str,
+        token: str = "",
+        retry_s: float | None = None,
     ) -> None:
-        super().__init__(uri, token)
+        super().__init__(uri, token, retry_s)
         self._options = options
         self._collections = dict.fromkeys(collections)
         workers = 1 if options.workers else 0
@@ -165,10 +170,11 @@ class EncodeStage(_Stage):
         uri: str,
         slice_size: int,
         token: str = "",
+        retry_s: float | None = None,
     ) -> None:
         from encoders import build_encoder
 
-        super().__init__(uri, token)
+        super().__init__(uri, token, retry_s)
         self._slice_size = slice_size
         self._encoders = {coll: build_encoder(name, settings) for coll, name in targets.items()}
 

@@ -117,7 +117,7 @@ def run_with_store(
     store = None
     if config.encoders:
         uri = request.milvus_uri or str(settings.data_dir / "eval" / "milvus.db")
-        store = open_store(uri, settings.milvus_token)
+        store = open_store(uri, settings.milvus_token, settings.milvus_retry_s)
     try:
         return run_evaluation(
             dataset,

@@ -146,7 +146,7 @@ def _run_local(
     from indexer.pipeline import index_files
 
     own = store is None
-    store = store or open_store(settings.milvus_uri, settings.milvus_token)
+    store = store or open_store(settings.milvus_uri, settings.milvus_token, settings.milvus_retry_s)
     try:
         prepare_collections(store, settings, encoders, request.rebuild, events)
         events.started(len(walk.files) + len(walk.skipped), "local", file_bytes(walk.files))

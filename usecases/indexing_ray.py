@@ -36,7 +36,7 @@ def run_on_ray(
     ray_options = request.ray
     assert ray_options is not None
     with ray_store_uri(settings.milvus_uri, ray_options.address) as uri:
-        store = open_store(uri, settings.milvus_token)
+        store = open_store(uri, settings.milvus_token, settings.milvus_retry_s)
         try:
             prepare_collections(store, settings, encoders, request.rebuild, events)
             try:

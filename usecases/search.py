@@ -68,7 +68,7 @@ class SearchService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchService:
-        store = open_store(settings.milvus_uri, settings.milvus_token)
+        store = open_store(settings.milvus_uri, settings.milvus_token, settings.milvus_retry_s)
         llm = None
         if settings.llm_url:
             llm = OpenAICompatibleGenerator(settings.llm_url, settings.llm_model, settings.llm_key)

@@ -12,7 +12,7 @@ def upgrade_all(settings: Settings, events: IndexEvents | None = None) -> dict[s
     """Upgrade each collection under ``settings.collection`` that needs it (or was left half
     done); collection -> ``"upgraded"`` or ``"current"``. Empty when there are none."""
     events = events or QuietEvents()
-    store = open_store(settings.milvus_uri, settings.milvus_token)
+    store = open_store(settings.milvus_uri, settings.milvus_token, settings.milvus_retry_s)
     done: dict[str, str] = {}
     try:
         prefix = f"{settings.collection}_"

@@ -23,6 +23,7 @@ from evaluation import BeirDataset, EvalConfig
 from evaluation.agreement import (
     DEFAULT_MAX_PASSAGES,
     DEFAULT_MAX_QUERIES,
+    normalise_passage,
     sample_passages,
     sample_queries,
 )
@@ -76,7 +77,7 @@ class ProductProbe:
     def __init__(self, data: BeirDataset, teacher_docs: np.ndarray, teacher: Encoder) -> None:
         first: dict[str, int] = {}
         for row, text in enumerate(data.documents):
-            first.setdefault(" ".join(text.split()), row)
+            first.setdefault(normalise_passage(text), row)
         passages = sample_passages(data.documents, DEFAULT_MAX_PASSAGES, seed=0)
         self.rows = np.array([first[p] for p in passages])  # (n_passages,)
         self.texts = [q.text for q in sample_queries(passages, DEFAULT_MAX_QUERIES, seed=0)]

@@ -32,8 +32,11 @@ __all__ = [
 ]
 
 
-def open_store(uri: str, token: str = "") -> VectorStore:
-    """The Milvus store for ``uri`` (a ``.db`` file path or ``http://host:19530``)."""
+def open_store(uri: str, token: str = "", retry_s: float | None = None) -> VectorStore:
+    """The Milvus store for ``uri`` (a ``.db`` file path or ``http://host:19530``), retrying
+    an unreachable server for ``retry_s`` seconds per call (None: the default budget)."""
     from indexer.stores.milvus import MilvusStore
+    from indexer.stores.milvus_calls import RETRY_DELAYS_S, retry_delays
 
-    return MilvusStore(uri, token=token)
+    delays = RETRY_DELAYS_S if retry_s is None else retry_delays(retry_s)
+    return MilvusStore(uri, token=token, retry_delays=delays)

@@ -28,7 +28,6 @@ from indexer.stores.base import (
     CollectionInfo,
     Filters,
     FullTextUnavailableError,
-    StoreUnavailableError,
     check_hybrid_request,
     check_query_texts,
     check_top_k,
@@ -42,7 +41,7 @@ from indexer.stores.milvus_calls import (
     QUERY_BATCH,
     RETRY_DELAYS_S,
     call_with_retries,
-    open_failure,
+    open_client,
     quiet_client_logs,
     scan_rows,
 )
@@ -72,9 +71,6 @@ class MilvusStore:
         self, uri: str, token: str = "", retry_delays: Sequence[float] = RETRY_DELAYS_S
     ) -> None:
         hide_lite_uri_from_pymilvus()
-        from pymilvus import MilvusClient
-        from pymilvus.exceptions import MilvusException
-
         if not logging.getLogger("distilsearch").isEnabledFor(logging.DEBUG):
             quiet_client_logs()
         self.uri = uri
@@ -86,10 +82,7 @@ class MilvusStore:
         self._lock = threading.Lock()
         if not self.is_server:
             check_lite_path(Path(uri).expanduser())
-        try:
-            self._client = MilvusClient(uri=uri, token=token, timeout=CALL_TIMEOUT_S)
-        except MilvusException as exc:
-            raise StoreUnavailableError(open_failure(uri, self.is_server, exc)) from exc
+        self._client = open_client(uri, token, self.is_server, self.retry_delays)
         if not self.is_server:
             record_holder(Path(uri).expanduser())
 

@@ -1,7 +1,8 @@
 """How the Milvus store calls its client: opening, retries, reading every row, quiet logs.
 
 The store does the retrying itself (pymilvus is told not to), so a vanished server costs
-``sum(RETRY_DELAYS_S)`` seconds and then one clear :class:`StoreUnavailableError`.
+the retry budget (``DISTILSEARCH_MILVUS_RETRY_S``, :func:`retry_delays`) and then one
+clear :class:`StoreUnavailableError`.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from core.settings import is_server_uri
+from core.settings import DEFAULT_MILVUS_RETRY_S, is_server_uri
 from indexer.stores.base import StoreUnavailableError
 from indexer.stores.faults import write_failure
 from indexer.stores.lite_server import holder_file
@@ -24,9 +25,11 @@ from indexer.stores.milvus_rows import is_unavailable
 logger = logging.getLogger("indexer.stores.milvus")
 
 CALL_TIMEOUT_S = 60.0
-RETRY_DELAYS_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+#: The least time a server gets to accept the connection, however short the retry budget.
+MIN_CONNECT_S = 2.0
+FIRST_RETRY_S = 0.5
 #: pymilvus 2.5 retries an unreachable server many times per call on its own (minutes)
-#: unless told otherwise; the store does the retrying itself, with RETRY_DELAYS_S.
+#: unless told otherwise; the store does the retrying itself, with :func:`retry_delays`.
 NO_CLIENT_RETRIES = 0
 QUERY_BATCH = 4096
 #: Milvus caps offset + limit of a plain query at 16384 rows.
@@ -47,6 +50,39 @@ def quiet_client_logs(level: int = logging.CRITICAL) -> None:
     """Set the level of the Milvus client's own loggers."""
     for name in NOISY_LOGGERS:
         logging.getLogger(name).setLevel(level)
+
+
+def retry_delays(budget_s: float) -> tuple[float, ...]:
+    """Waits between attempts, doubling from half a second, that add up to ``budget_s``
+    (the last one shortened to fit): 15 -> (0.5, 1, 2, 4, 7.5); 0 -> no retry."""
+    delays: list[float] = []
+    delay, left = FIRST_RETRY_S, budget_s
+    while left > 1e-9:
+        delays.append(min(delay, left))
+        left -= delays[-1]
+        delay *= 2
+    return tuple(delays)
+
+
+RETRY_DELAYS_S = retry_delays(DEFAULT_MILVUS_RETRY_S)
+
+
+def connect_timeout(is_server: bool, delays: Sequence[float]) -> float:
+    """How long opening the client waits for Milvus: a server, the retry budget (gRPC
+    keeps reconnecting meanwhile); a Lite file, :data:`CALL_TIMEOUT_S` (its own start)."""
+    return max(MIN_CONNECT_S, sum(delays)) if is_server else CALL_TIMEOUT_S
+
+
+def open_client(uri: str, token: str, is_server: bool, delays: Sequence[float]) -> Any:
+    """A ``MilvusClient`` on ``uri``; :class:`StoreUnavailableError` saying why it could not
+    connect within :func:`connect_timeout`."""
+    from pymilvus import MilvusClient
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        return MilvusClient(uri=uri, token=token, timeout=connect_timeout(is_server, delays))
+    except MilvusException as exc:
+        raise StoreUnavailableError(open_failure(uri, is_server, exc)) from exc
 
 
 def open_failure(uri: str, is_server: bool, exc: Exception) -> str:

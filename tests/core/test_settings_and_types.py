@@ -27,6 +27,8 @@ def test_server_uri_and_overrides():
         ({"DISTILSEARCH_COLLECTION": "bad-name"}, "COLLECTION"),
         ({"DISTILSEARCH_THREADS": "many"}, "THREADS"),
         ({"DISTILSEARCH_THREADS": "0"}, "THREADS"),
+        ({"DISTILSEARCH_MILVUS_RETRY_S": "soon"}, "MILVUS_RETRY_S must be a number"),
+        ({"DISTILSEARCH_MILVUS_RETRY_S": "-1"}, "MILVUS_RETRY_S must be in"),
     ],
 )
 def test_invalid_settings_name_the_variable(env, message):

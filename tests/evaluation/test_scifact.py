@@ -1,8 +1,8 @@
 """Correctness anchor: the harness reproduces published SciFact figures.
 
 all-MiniLM-L6-v2 through Milvus Lite (exact FLAT search) must land within ±1.0 of MTEB's 64.51
-nDCG@10; BM25 (bm25s) near its published 68.74. Encoding 5,183 abstracts takes ~7
-minutes on 2 cores, hence ``slow`` (CI runs it).
+nDCG@10; BM25 (bm25s) near its published 68.74. Encoding 5,183 abstracts takes minutes,
+hence ``slow`` (CI runs it).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ BM25S_NDCG10 = 0.6874
 
 
 @pytest.mark.slow
-@pytest.mark.timeout(1800)  # ~7 min alone; more on a shared machine
+@pytest.mark.timeout(1800)  # minutes alone, more beside other workers
 @pytest.mark.skipif(
     not SCIFACT.is_dir() and not os.environ.get("CI"), reason=f"SciFact not found at {SCIFACT}"
 )

@@ -1,4 +1,4 @@
-"""Which pymilvus errors the store treats as "server unreachable" (retry) vs request errors."""
+"""Which pymilvus errors the store retries (server unreachable), and for how long."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import grpc
 import pytest
 from pymilvus.exceptions import MilvusException
 
+from indexer.stores.base import StoreUnavailableError
+from indexer.stores.milvus_calls import retry_delays
 from indexer.stores.milvus_rows import is_unavailable
 
 
@@ -57,3 +59,20 @@ def test_rpc_error_as_the_cause_is_read(status, expected) -> None:
 def test_request_errors_are_not_retried() -> None:
     exc = MilvusException(code=1100, message="failed to create query plan: cannot parse expression")
     assert not is_unavailable(exc)
+
+
+@pytest.mark.parametrize(
+    ("budget", "delays"),
+    [(15, (0.5, 1, 2, 4, 7.5)), (15.5, (0.5, 1, 2, 4, 8)), (0.3, (0.3,)), (0, ())],
+)
+def test_retry_delays_double_and_add_up_to_the_budget(budget, delays) -> None:
+    assert retry_delays(budget) == pytest.approx(delays)
+
+
+def test_a_server_that_never_answers_fails_the_open_with_the_uri() -> None:
+    from indexer.stores.lite_server import free_port
+    from indexer.stores.milvus import MilvusStore
+
+    uri = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    with pytest.raises(StoreUnavailableError, match=f"cannot reach the Milvus server at {uri}"):
+        MilvusStore(uri, retry_delays=retry_delays(0.5))

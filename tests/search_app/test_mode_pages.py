@@ -46,7 +46,7 @@ def pages(monkeypatch, tmp_path: Path):
 
     def install(store=None):
         store = keyword_index(DOCS, teacher, store=store)
-        monkeypatch.setattr(service_module, "open_store", lambda _uri, _token="": store)
+        monkeypatch.setattr(service_module, "open_store", lambda *_args: store)
         return store
 
     get_service.clear()

@@ -21,7 +21,6 @@ import pytest
 from pymilvus import MilvusClient
 
 from indexer.stores.lite_server import free_port, server_command, stop_process, wait_for_port
-from indexer.stores.milvus import MilvusStore
 from indexer.workers import _Worker
 from shell.cli import main
 from tests.support.fakes import save_tiny_sentence_transformer
@@ -158,14 +157,6 @@ def test_a_real_full_disk_stops_cleanly_twice_then_converges_once_grown(
     assert grown.code == 0 and after == clean
 
 
-def _short_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The CLI's store with retries of 0.1 s and 0.2 s (the default waits 15.5 s)."""
-    monkeypatch.setattr(
-        "indexer.stores.open_store",
-        lambda uri, token="": MilvusStore(uri, token, retry_delays=(0.1, 0.2)),
-    )
-
-
 def _serve(db: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     server = subprocess.Popen(server_command(db, "127.0.0.1", port))
@@ -185,7 +176,7 @@ def test_milvus_gone_mid_run_exits_4_and_a_rerun_converges(setup, tmp_path, caps
             server.wait()
         return real(self, *args, **kwargs)
 
-    _short_retries(monkeypatch)
+    monkeypatch.setenv("DISTILSEARCH_MILVUS_RETRY_S", "0.3")  # the CLI's store: short retries
     monkeypatch.setattr(MilvusClient, "upsert", kill_before_third)
     try:
         gone = run_index(
