@@ -14,6 +14,7 @@ import pytest
 
 from evaluation import EvalConfig, load_beir, run_evaluation
 from indexer.stores.milvus import MilvusStore
+from tests.support.parallel import yielding_cpu
 from tests.support.paths import SCIFACT
 from usecases.evaluating import corpus_indexer
 
@@ -33,7 +34,8 @@ def test_minilm_and_bm25_reproduce_published_scifact(teacher, tmp_path: Path) ->
     store = MilvusStore(str(tmp_path / "milvus.db"))
     try:
         config = EvalConfig(encoders=("teacher",), bm25=True, fidelity_docs=16, resamples=1000)
-        report = run_evaluation(dataset, config, lambda _name: teacher, store, corpus_indexer())
+        with yielding_cpu():  # the suite's longest CPU-bound test gives way to the waiting ones
+            report = run_evaluation(dataset, config, lambda _name: teacher, store, corpus_indexer())
     finally:
         store.close()
     dense, bm25 = report.systems["teacher"], report.systems["bm25"]

@@ -10,6 +10,8 @@ runs everything in one process, as before.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 
 #: pytest-xdist sets both in each worker before it imports a conftest; a plain run has neither.
 WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -29,3 +31,20 @@ LONGEST_FIRST = (
     "tests/indexer/test_crash_safety.py",
     "tests/shell/test_faults.py",
 )
+
+
+@contextmanager
+def yielding_cpu(increment: int = 10) -> Iterator[None]:
+    """In a worker, run the block at a lower CPU priority (``nice``; on Linux, of this
+    thread and the threads and processes it starts). A long CPU-bound test then uses the
+    cycles the other workers leave while they wait, instead of slowing the tests that wait
+    on other processes (Ray, a CLI, a browser). Restored afterwards where allowed (root)."""
+    if WORKERS == 1:
+        yield
+        return
+    os.nice(increment)
+    try:
+        yield
+    finally:
+        with suppress(PermissionError):  # not root: this worker's later tests stay behind
+            os.nice(-increment)
