@@ -1,4 +1,5 @@
-"""pytest-xdist: the worker count, the torch threads a test uses, the order files start in.
+"""pytest-xdist: the worker count, the torch threads a test uses, the order files start
+in, and a lower CPU priority for a long CPU-bound test (:func:`yielding_cpu`).
 
 ``make test`` runs the suite in three pytest-xdist workers (``-n 3 --dist loadfile``) on
 the CI machine's two cores: many tests spend their time waiting (on a subprocess, Ray, a
