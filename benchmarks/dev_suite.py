@@ -345,12 +345,12 @@ def teacher_scores(sets: dict[str, Path], db: Path, batch: int, max_seq: int) ->
     from core.settings import load_settings
     from encoders import EncoderConfig, build_encoder
     from evaluation.runner import EvalConfig, run_evaluation
-    from indexer.stores import open_store
+    from indexer.stores import store_for
 
     settings = load_settings()
     config = EvalConfig(encoders=("teacher",), top_k=100, max_seq_length=max_seq, fidelity_docs=0)
     encoder = build_encoder("teacher", settings, EncoderConfig(batch, max_seq))
-    store = open_store(str(db), settings.milvus_token)
+    store = store_for(settings, str(db))
     results: dict[str, Any] = {}
     try:
         for name, root in sets.items():

@@ -218,7 +218,7 @@ def run_sets(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], 
     from core.settings import load_settings
     from encoders import EncoderConfig, build_encoder
     from evaluation import EvalConfig, run_evaluation
-    from indexer.stores import open_store
+    from indexer.stores import store_for
 
     settings = load_settings()
     config = EvalConfig(
@@ -237,7 +237,7 @@ def run_sets(args: argparse.Namespace) -> tuple[dict[str, Any], dict[str, str], 
     )
     results: dict[str, Any] = {}
     skipped: dict[str, str] = {}
-    store = open_store(str(args.db), settings.milvus_token)
+    store = store_for(settings, str(args.db))
     try:
         for name in args.sets:
             root = SETS[name]

@@ -21,7 +21,7 @@ from evaluation import BeirDataset, EvalConfig, EvalReport, load_beir, run_evalu
 from evaluation.beir import resolve_dataset
 from evaluation.runner import CorpusIndexer
 from indexer.pipeline import IndexOptions
-from indexer.stores import VectorStore, open_store
+from indexer.stores import VectorStore, store_for
 from usecases.indexing import IndexEvents, QuietEvents, default_options, index_corpus
 
 logger = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ def run_with_store(
     store = None
     if config.encoders:
         uri = request.milvus_uri or str(settings.data_dir / "eval" / "milvus.db")
-        store = open_store(uri, settings.milvus_token, settings.milvus_retry_s)
+        store = store_for(settings, uri)
     try:
         return run_evaluation(
             dataset,

@@ -22,7 +22,7 @@ from indexer.pipeline import IndexOptions
 from indexer.ray_engine import RayOptions
 from indexer.report import FileResult, IndexReport, save_report
 from indexer.retrieval import collection_name
-from indexer.stores import VectorStore, open_store
+from indexer.stores import VectorStore, store_for
 from indexer.types import Chunk
 from indexer.walk import Walk, walk_files
 from usecases.progress import file_bytes
@@ -146,7 +146,7 @@ def _run_local(
     from indexer.pipeline import index_files
 
     own = store is None
-    store = store or open_store(settings.milvus_uri, settings.milvus_token, settings.milvus_retry_s)
+    store = store or store_for(settings)
     try:
         prepare_collections(store, settings, encoders, request.rebuild, events)
         events.started(len(walk.files) + len(walk.skipped), "local", file_bytes(walk.files))

@@ -19,7 +19,7 @@ from indexer.ray_engine import (
 )
 from indexer.report import IndexReport
 from indexer.retrieval import collection_name
-from indexer.stores import open_store
+from indexer.stores import store_for
 from indexer.walk import Walk
 from usecases.indexing import IndexEvents, IndexRequest, collection_counts, prepare_collections
 from usecases.progress import file_bytes
@@ -36,7 +36,7 @@ def run_on_ray(
     ray_options = request.ray
     assert ray_options is not None
     with ray_store_uri(settings.milvus_uri, ray_options.address) as uri:
-        store = open_store(uri, settings.milvus_token, settings.milvus_retry_s)
+        store = store_for(settings, uri)
         try:
             prepare_collections(store, settings, encoders, request.rebuild, events)
             try:

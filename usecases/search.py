@@ -16,7 +16,7 @@ from encoders import STUDENT, TEACHER, Encoder, build_encoder
 from encoders.pairing import model_dir_of
 from encoders.student_meta import StudentMeta
 from indexer.retrieval import Mode, Retriever, collection_name
-from indexer.stores import Filters, Fusion, VectorStore, open_store
+from indexer.stores import Filters, Fusion, VectorStore, store_for
 from usecases.agreement_note import agreement_note
 from usecases.compare import Comparison, compare_results
 from usecases.highlight import highlight_result
@@ -68,7 +68,7 @@ class SearchService:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchService:
-        store = open_store(settings.milvus_uri, settings.milvus_token, settings.milvus_retry_s)
+        store = store_for(settings)
         llm = None
         if settings.llm_url:
             llm = OpenAICompatibleGenerator(settings.llm_url, settings.llm_model, settings.llm_key)

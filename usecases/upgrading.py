@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.settings import Settings
-from indexer.stores import open_store
+from indexer.stores import store_for
 from indexer.stores.milvus_upgrade import STAGING_SUFFIX
 from usecases.indexing import IndexEvents, QuietEvents, upgrade_collection
 
@@ -12,7 +12,7 @@ def upgrade_all(settings: Settings, events: IndexEvents | None = None) -> dict[s
     """Upgrade each collection under ``settings.collection`` that needs it (or was left half
     done); collection -> ``"upgraded"`` or ``"current"``. Empty when there are none."""
     events = events or QuietEvents()
-    store = open_store(settings.milvus_uri, settings.milvus_token, settings.milvus_retry_s)
+    store = store_for(settings)
     done: dict[str, str] = {}
     try:
         prefix = f"{settings.collection}_"

@@ -1,5 +1,6 @@
 """Vector stores behind one protocol: Milvus (Lite file or server URI) and in-memory."""
 
+from core.settings import Settings
 from indexer.stores.base import (
     MAX_TOP_K,
     CollectionInfo,
@@ -29,6 +30,7 @@ __all__ = [
     "open_store",
     "running_lite_server",
     "server_command",
+    "store_for",
 ]
 
 
@@ -40,3 +42,9 @@ def open_store(uri: str, token: str = "", retry_s: float | None = None) -> Vecto
 
     delays = RETRY_DELAYS_S if retry_s is None else retry_delays(retry_s)
     return MilvusStore(uri, token=token, retry_delays=delays)
+
+
+def store_for(settings: Settings, uri: str | None = None) -> VectorStore:
+    """:func:`open_store` on ``uri`` (default: the settings' ``MILVUS_URI``) with the
+    settings' token and retry budget."""
+    return open_store(uri or settings.milvus_uri, settings.milvus_token, settings.milvus_retry_s)

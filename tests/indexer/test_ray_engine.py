@@ -22,9 +22,9 @@ from indexer.names import display_name
 from indexer.pipeline import IndexOptions, index_files
 from indexer.ray_engine import RayOptions, index_files_ray, ray_session, ray_store_uri
 from indexer.report import FileResult, IndexReport
+from indexer.stores import store_for
 from indexer.stores.lite_server import running_lite_server
 from indexer.stores.milvus import MilvusStore
-from indexer.stores.milvus_calls import retry_delays
 from indexer.walk import walk_files
 from tests.support import doc_factory
 from tests.support.crash_kit import write_corpus
@@ -240,7 +240,8 @@ def test_milvus_gone_after_start_fails_every_file_and_sets_the_error(
     port = free_port()
     server = subprocess.Popen(server_command(tmp_path / "gone.db", "127.0.0.1", port))
     wait_for_port("127.0.0.1", port)
-    store = MilvusStore(f"http://127.0.0.1:{port}", retry_delays=retry_delays(1.5))
+    settings = replace(_settings("gone", f"http://127.0.0.1:{port}"), milvus_retry_s=1.5)
+    store = store_for(settings)  # the driver's store; the actors get the same short budget
     docs = write_corpus(tmp_path / "docs", files=2)
     walk = walk_files([docs])
     try:
@@ -249,7 +250,7 @@ def test_milvus_gone_after_start_fails_every_file_and_sets_the_error(
             [encoder],
             _StoreThatKillsMilvus(store, server),
             store.location,
-            replace(_settings("gone", store.location), milvus_retry_s=1.5),  # the actors' too
+            settings,
             SMALL_CHUNKS,
         )
     finally:

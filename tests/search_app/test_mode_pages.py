@@ -1,6 +1,6 @@
 """The search-mode widgets on the Search, Ask and Compare pages (AppTest).
 
-The pages run against an in-memory index of keyword fakes (the service's ``open_store``
+The pages run against an in-memory index of keyword fakes (the service's ``store_for``
 and ``build_encoder`` replaced), so BM25 is exact and nothing is loaded. An "old"
 collection (built before full text) is faked by a store that reports no full-text field.
 """
@@ -46,7 +46,7 @@ def pages(monkeypatch, tmp_path: Path):
 
     def install(store=None):
         store = keyword_index(DOCS, teacher, store=store)
-        monkeypatch.setattr(service_module, "open_store", lambda *_args: store)
+        monkeypatch.setattr(service_module, "store_for", lambda *_args: store)
         return store
 
     get_service.clear()

@@ -29,7 +29,7 @@ def cli_env(tmp_path: Path, monkeypatch) -> dict[str, KeywordEncoder]:
     student = KeywordEncoder(["cat", "dog", "bird"], name="student", model_dir=folder)
     store = keyword_index(DOCS, student)
     encoders = {"teacher": teacher, "student": student}
-    monkeypatch.setattr(service_module, "open_store", lambda *_args: store)
+    monkeypatch.setattr(service_module, "store_for", lambda *_args: store)
     monkeypatch.setattr(service_module, "build_encoder", lambda name, _s: encoders[name])
     return encoders
 

@@ -121,8 +121,8 @@ def test_indexing_again_upgrades_an_old_collection_and_keeps_its_chunks(
 ) -> None:
     teacher = encoders.build_encoder("teacher", None)
     store = keyword_index({"old.txt": "cat"}, teacher, store=old_collections_store("docs_teacher"))
-    monkeypatch.setattr(usecases.indexing, "open_store", lambda *_args: store)
-    monkeypatch.setattr(service_module, "open_store", lambda *_args: store)
+    monkeypatch.setattr(usecases.indexing, "store_for", lambda *_args: store)
+    monkeypatch.setattr(service_module, "store_for", lambda *_args: store)
     assert main(["search", "cat", "--mode", "keyword"]) == EXIT_ERROR
     assert "distilsearch upgrade" in capsys.readouterr().err
     assert main(["search", "cat", "--mode", "dense"]) == EXIT_OK  # dense keeps working

@@ -25,7 +25,7 @@ def cli_env(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.delenv("MILVUS_URI", raising=False)
     teacher = KeywordEncoder(["cat", "dog", "bird"], name="teacher")
     store = keyword_index(DOCS, teacher)
-    monkeypatch.setattr(service_module, "open_store", lambda *_args: store)
+    monkeypatch.setattr(service_module, "store_for", lambda *_args: store)
     monkeypatch.setattr(service_module, "build_encoder", lambda name, _s: teacher)
 
 
@@ -53,7 +53,7 @@ def test_a_name_with_bidi_controls_is_shown_escaped(tmp_path: Path, monkeypatch,
     teacher = KeywordEncoder(["cat", "dog"], name="teacher")
     docs = {f"{ROOT}/invoice-\u202etxt.exe": "cat", f"{ROOT}/zero\u200bwidth.txt": "cat dog"}
     store = keyword_index(docs, teacher)
-    monkeypatch.setattr(service_module, "open_store", lambda *_args: store)
+    monkeypatch.setattr(service_module, "store_for", lambda *_args: store)
     monkeypatch.setattr(service_module, "build_encoder", lambda name, _s: teacher)
     assert main(["search", "cat", "--encoder", "teacher", "-k", "2"]) == EXIT_OK
     out = capsys.readouterr().out
